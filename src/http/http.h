@@ -1,0 +1,98 @@
+/*
+ * The HTTP/1.1 server owlery serve listens with, on libmicrohttpd
+ * (thread per connection, so a handler may block on a function invocation
+ * without stalling other clients).
+ *
+ * A request arrives in two steps: http_server_handler.begin() sees the method,
+ * raw target and headers before any body byte and may reject the request at
+ * once (a 413 for a declared Content-Length over the limit) or choose the
+ * body limit; then .finish() sees the whole body and fills the response.
+ * Bodies are kept in memory up to the limit; a larger body is rejected with
+ * 413 without reading the rest.
+ */
+#ifndef OWL_HTTP_HTTP_H
+#define OWL_HTTP_HTTP_H
+
+#include "common/buf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Header count and total header bytes a request may carry. */
+#define HTTP_MAX_HEADERS 128
+
+typedef struct http_header {
+    char *name; /* lowercased */
+    char *value;
+} http_header;
+
+typedef struct http_request {
+    const char *method;
+    /* Request target as received: raw_path is still percent-encoded. */
+    char *raw_path;
+    char *raw_query; /* without '?'; empty string when absent */
+    http_header headers[HTTP_MAX_HEADERS];
+    size_t header_count;
+    bool too_many_headers;
+    owl_buf body;
+    /* Longest body .begin() accepts for this request, in bytes. */
+    uint64_t body_limit;
+    char remote_addr[64];
+    char request_id[40];
+    int64_t started_ms;
+    /* Per-request state of the handler, freed by its .done() callback. */
+    void *handler_state;
+} http_request;
+
+typedef struct http_response {
+    int status;
+    http_header headers[32];
+    size_t header_count;
+    owl_buf body;
+} http_response;
+
+/* Returns the first value of header name (lowercase), or NULL. */
+const char *http_request_header(const http_request *req, const char *name);
+/* Adds a header to the response; name and value are copied. */
+void http_response_add_header(http_response *resp, const char *name, const char *value);
+void http_response_set_body(http_response *resp, int status, const char *content_type,
+                            const void *body, size_t len);
+
+typedef struct http_server_handler {
+    /*
+     * Called once the headers are in. Returns 0 to continue (after setting
+     * req->body_limit), or an HTTP status to stop: the handler then filled
+     * resp and the body is not read.
+     */
+    int (*begin)(void *ctx, http_request *req, http_response *resp);
+    /*
+     * Called when the body grows past req->body_limit; fills resp with the
+     * service's error (the server sends it with the status set in resp and
+     * closes the connection without reading the rest).
+     */
+    void (*body_too_large)(void *ctx, http_request *req, http_response *resp);
+    /* Called with the complete body; fills resp. */
+    void (*finish)(void *ctx, http_request *req, http_response *resp);
+    /* Called after the response went out (or the connection broke). */
+    void (*done)(void *ctx, http_request *req, int status);
+    void *ctx;
+} http_server_handler;
+
+typedef struct http_server http_server;
+
+typedef struct http_server_config {
+    const char *host; /* IPv4 address to bind, e.g. "127.0.0.1" */
+    uint16_t port;    /* 0 picks a free port; see http_server_port() */
+    unsigned connection_limit;
+    unsigned idle_timeout_seconds;
+} http_server_config;
+
+/* Starts listening; returns NULL with a message in err on failure. */
+http_server *http_server_start(const http_server_config *config,
+                               const http_server_handler *handler, char *err, size_t errlen);
+uint16_t http_server_port(const http_server *server);
+/* Stops accepting, waits for in-flight requests, frees the server. */
+void http_server_stop(http_server *server);
+
+#endif
