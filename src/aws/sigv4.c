@@ -532,7 +532,10 @@ static sigv4_status collect_presign_params(const char *query, char *params[PARAM
         const char *eq = memchr(query + start, '=', end - start);
         size_t key_len = (eq ? (size_t)(eq - query) : end) - start;
         const char *key = query + start;
+        bool empty = end == start;
         start = end + 1;
+        if (empty)
+            continue; /* skipped by the canonical query too */
 
         if (++count > SIGV4_MAX_QUERY_PARAMS) {
             format_error(errmsg, errmsg_size, "The query string has more than %d parameters.",

@@ -182,6 +182,27 @@ sigv4_status sigv4_sign(const sigv4_request *req, const sigv4_credentials *crede
     return status;
 }
 
+/* Returns the first X-Amz-* query auth parameter in query, or NULL. */
+static const char *find_presign_param(const char *query)
+{
+    static const char *const names[] = {"X-Amz-Algorithm",     "X-Amz-Credential",
+                                        "X-Amz-Date",          "X-Amz-Expires",
+                                        "X-Amz-SignedHeaders", "X-Amz-Security-Token",
+                                        "X-Amz-Signature"};
+    size_t len = query ? strlen(query) : 0;
+    for (size_t start = 0; start < len;) {
+        const char *amp = memchr(query + start, '&', len - start);
+        size_t end = amp ? (size_t)(amp - query) : len;
+        const char *eq = memchr(query + start, '=', end - start);
+        size_t key_len = (eq ? (size_t)(eq - query) : end) - start;
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (key_len == strlen(names[i]) && memcmp(query + start, names[i], key_len) == 0)
+                return names[i];
+        start = end + 1;
+    }
+    return NULL;
+}
+
 static void append_param(owl_buf *query, const char *name, const char *value)
 {
     if (query->len > 0)
@@ -199,6 +220,14 @@ sigv4_status sigv4_presign(const sigv4_request *req, const sigv4_credentials *cr
     if (expires < 1 || expires > SIGV4_MAX_PRESIGN_EXPIRES) {
         format_error(errmsg, errmsg_size, "expires is %ld seconds; it must be 1 to %d.", expires,
                      SIGV4_MAX_PRESIGN_EXPIRES);
+        return SIGV4_ERR_ARGUMENT;
+    }
+    const char *existing = find_presign_param(req->query);
+    if (existing) {
+        format_error(errmsg, errmsg_size,
+                     "The query already has %s; presign the request without query auth "
+                     "parameters.",
+                     existing);
         return SIGV4_ERR_ARGUMENT;
     }
     if (!payload_hash)

@@ -827,6 +827,16 @@ static void test_presign_matches_botocore(void)
     CHECK_INT(sigv4_presign(&req, &credentials, "us-east-1", "s3", NULL, VEC_TIME, 604801, &query,
                             errmsg, sizeof errmsg),
               SIGV4_ERR_ARGUMENT);
+
+    /* A query that already carries query auth cannot be presigned again. */
+    req.query = "a=1&X-Amz-Expires=60";
+    CHECK_INT(sigv4_presign(&req, &credentials, "us-east-1", "s3", NULL, VEC_TIME, 60, &query,
+                            errmsg, sizeof errmsg),
+              SIGV4_ERR_ARGUMENT);
+    CHECK_STR(errmsg, "The query already has X-Amz-Expires; presign the request without query "
+                      "auth parameters.");
+    CHECK_INT(query.len, 0);
+    owl_buf_free(&query);
 }
 
 /* ---- aws-chunked -------------------------------------------------------- */
