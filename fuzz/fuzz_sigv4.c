@@ -7,7 +7,7 @@
  *   flags (1 byte) | Authorization value | query | path | body (rest, binary)
  * Bit 0 of flags picks the unsigned-trailer chunk mode instead of the
  * signed one; bits 1-7 plus 1 are the slice size the body is fed in.
- * Missing parts are empty. fuzz/corpus/sigv4/ holds seeds in this layout.
+ * Missing parts are empty. fuzz/corpus/sigv4/ contains seeds in this layout.
  */
 #include "aws/sigv4.h"
 

@@ -4,11 +4,11 @@
  * request, the secret key and the clock.
  *
  * Every request to the server passes through here, signed by clients we do
- * not control, so the parser assumes hostile input: it copies nothing
- * without a length check, rejects input over the limits in sigv4.h (the
- * Authorization value, query size and parameter count, signed header count,
- * session token size), and echoes only a sanitized, truncated excerpt of bad
- * input in its messages, never a signature or token.
+ * not control, so the parser treats its input as hostile. It copies nothing
+ * without a length check and rejects input over the limits in sigv4.h: the
+ * Authorization value, query size and parameter count, signed header count
+ * and session token size. Messages quote a sanitized excerpt of at most
+ * EXCERPT_MAX bytes of the invalid input.
  */
 #include "aws/sigv4.h"
 
@@ -175,8 +175,8 @@ static bool copy_field(char *dst, size_t dst_size, const char *src, size_t len)
 
 /*
  * Parses "AKID/20261204/us-east-1/sts/aws4_request" into auth. The access
- * key id is any run of printable ASCII without '/', so a bad key yields
- * InvalidClientTokenId from the key lookup, not a parse error, as at AWS.
+ * key id may be any printable ASCII without '/' or spaces, so an unknown key
+ * fails at the server's key lookup (InvalidClientTokenId), not here.
  */
 static sigv4_status parse_credential(const char *s, size_t len, sigv4_auth *auth, char *errmsg,
                                      size_t errmsg_size)
@@ -532,10 +532,7 @@ static sigv4_status collect_presign_params(const char *query, char *params[PARAM
         const char *eq = memchr(query + start, '=', end - start);
         size_t key_len = (eq ? (size_t)(eq - query) : end) - start;
         const char *key = query + start;
-        bool empty = end == start;
         start = end + 1;
-        if (empty)
-            continue; /* skipped by the canonical query too */
 
         if (++count > SIGV4_MAX_QUERY_PARAMS) {
             format_error(errmsg, errmsg_size, "The query string has more than %d parameters.",

@@ -15,19 +15,20 @@
  *
  * The canonical request follows botocore (the AWS SDK for Python), which is
  * the reference the unit tests are generated from:
- *   - canonical URI: for service "s3" the path exactly as received; for every
- *     other service the path with "." and ".." segments and empty segments
- *     removed, then URI-encoded again, so "%3A" becomes "%253A";
+ *   - canonical URI: for service "s3", the path exactly as received. For
+ *     every other service, the path without "." and ".." segments and empty
+ *     segments, URI-encoded a second time, so "%3A" becomes "%253A".
  *   - canonical query: each key and value percent-decoded, then encoded with
- *     only A-Z a-z 0-9 - _ . ~ left bare, sorted by key and then value;
- *   - canonical headers: the SignedHeaders in the order given, values with
- *     leading and trailing whitespace removed and inner runs collapsed to one
- *     space, repeated headers joined with ",".
+ *     only A-Z a-z 0-9 - _ . ~ left bare, sorted by key and then value.
+ *   - canonical headers: the SignedHeaders in the order given. Values lose
+ *     leading and trailing whitespace, inner runs become one space, and
+ *     repeated headers are joined with ",".
  *
  * Every string in this API is NUL-terminated. Error messages go into a
- * caller buffer (errmsg, errmsg_size; either may be NULL/0) and are written in
- * AWS's wording where AWS has one. They never contain the secret key, a
- * signature or a session token, so they are safe to log and to return.
+ * caller buffer (errmsg, errmsg_size; NULL or 0 to skip) and use AWS's
+ * wording where AWS has one. They quote at most 64 bytes of the invalid
+ * input, and never the secret key, the expected signature or a session
+ * token.
  */
 #ifndef OWL_AWS_SIGV4_H
 #define OWL_AWS_SIGV4_H
@@ -39,7 +40,11 @@
 
 #include "common/buf.h"
 
-/* Limits. Input beyond them is rejected with SIGV4_ERR_INCOMPLETE. */
+/*
+ * Limits on input. Parsing and canonicalization reject input over them with
+ * SIGV4_ERR_INCOMPLETE (SIGV4_ERR_CREDENTIAL for the scope parts), the
+ * chunked decoder with SIGV4_ERR_CHUNK, the signer with SIGV4_ERR_ARGUMENT.
+ */
 #define SIGV4_MAX_HEADERS 256            /* headers in one sigv4_request */
 #define SIGV4_MAX_AUTHORIZATION 8192     /* bytes in the Authorization value */
 #define SIGV4_MAX_QUERY 65536            /* bytes in the raw query string */
@@ -48,7 +53,8 @@
 #define SIGV4_MAX_SIGNED_HEADERS_LEN 1024 /* bytes in SignedHeaders */
 #define SIGV4_MAX_ACCESS_KEY_ID 128      /* AWS allows 16 to 128 characters */
 #define SIGV4_MAX_SCOPE_PART 64          /* bytes in the scope region or service */
-#define SIGV4_MAX_SESSION_TOKEN 16384    /* bytes in X-Amz-Security-Token */
+#define SIGV4_MAX_SESSION_TOKEN 16384    /* bytes in X-Amz-Security-Token; an assumed
+                                            bound, AWS documents no maximum */
 #define SIGV4_MAX_SKEW_SECONDS 900       /* header auth: 15 minutes either side */
 #define SIGV4_MAX_PRESIGN_EXPIRES 604800 /* X-Amz-Expires: 7 days */
 #define SIGV4_MAX_CHUNK_SIZE (64u * 1024 * 1024) /* one aws-chunked chunk */
@@ -76,7 +82,8 @@ typedef enum sigv4_status {
     SIGV4_ERR_SIGNATURE,  /* SignatureDoesNotMatch, both */
     SIGV4_ERR_SKEWED,     /* RequestExpired. S3: RequestTimeTooSkewed */
     SIGV4_ERR_EXPIRED,    /* presigned URL past X-Amz-Expires. AccessDenied, both */
-    SIGV4_ERR_CHUNK,      /* malformed aws-chunked body. S3: InvalidRequest */
+    SIGV4_ERR_CHUNK,      /* malformed aws-chunked body. S3: InvalidRequest.
+                             NOTE: a guess; AWS documents no code for this case */
     SIGV4_ERR_TRUNCATED,  /* body ended early or decoded length differs. S3: IncompleteBody */
     SIGV4_ERR_CALLBACK,   /* the data callback of the chunked decoder failed */
     SIGV4_ERR_ARGUMENT,   /* the caller passed invalid input to the signer */
@@ -154,14 +161,15 @@ void sigv4_auth_free(sigv4_auth *auth);
  *
  * Checks, in this order: the credential scope date equals the date of the
  * request time (SIGV4_ERR_CREDENTIAL), the request time is within
- * SIGV4_MAX_SKEW_SECONDS of now for header auth (SIGV4_ERR_SKEWED), the
- * presigned URL has not expired (SIGV4_ERR_EXPIRED), and the signature
+ * SIGV4_MAX_SKEW_SECONDS of now for header auth (SIGV4_ERR_SKEWED), a
+ * presigned URL has not expired and is not dated more than
+ * SIGV4_MAX_SKEW_SECONDS ahead (SIGV4_ERR_EXPIRED), and the signature
  * (SIGV4_ERR_SIGNATURE, compared in constant time).
  *
  * canonical_request and string_to_sign, when not NULL, receive the texts the
  * signature was computed over (S3 returns them as CanonicalRequest and
  * StringToSign in its SignatureDoesNotMatch body). They are filled whenever
- * the signature check is reached, and left empty otherwise.
+ * the signature check is reached, and left unchanged otherwise.
  */
 sigv4_status sigv4_verify(const sigv4_auth *auth, const sigv4_request *req,
                           const char *expected_service, const char *payload_hash,
@@ -202,8 +210,9 @@ typedef struct sigv4_chunked sigv4_chunked;
  * and trailer lines such as "x-amz-checksum-crc32:<base64>" follow the final
  * zero-size chunk. Both end with a zero-size chunk.
  *
- * The caller must have verified the request with sigv4_verify() first: the
- * seed signature is trusted as given. decoded_length is the
+ * The caller must have verified the request with sigv4_verify() first,
+ * because the seed signature is trusted as given. In the unsigned mode auth
+ * and secret_access_key are not used and may be NULL. decoded_length is the
  * x-amz-decoded-content-length header, or -1 when absent.
  *
  * Returns NULL when content_sha256 is not one of the two modes, or when

@@ -69,9 +69,9 @@ static int hex_digit_value(char c)
 
 /*
  * Appends s[0..len) percent-decoded and then URI-encoded. A '%' that does not
- * start a valid escape stays a literal '%' (so it is encoded as %25) and '+'
- * stays '+', because the canonical form only has to match what the client
- * computed, and botocore never sends either unencoded.
+ * start a valid escape is a literal '%', encoded as %25. A '+' is a literal
+ * '+' (not a space), encoded as %2B. botocore's query serializer encodes both
+ * characters, so neither rule changes what its requests canonicalize to.
  */
 static void reencode_component(owl_buf *out, const char *s, size_t len)
 {
@@ -175,9 +175,9 @@ static int compare_pairs(const void *a, const void *b)
 /*
  * Appends the canonical query: every "key=value" (a bare "key" counts as
  * "key="), both re-encoded, sorted by key and then value, joined by "&".
- * Empty parameters ("a&&b") are skipped.
- * NOTE: botocore keeps an empty parameter as "="; no SDK sends one, and
- * what AWS does with it is unverified.
+ * An empty parameter ("a&&b", or a trailing "&") becomes "=", as in botocore.
+ * NOTE: whether AWS canonicalizes an empty parameter the same way is
+ * unverified.
  */
 static sigv4_status append_canonical_query(owl_buf *out, const char *query, bool presigned,
                                            char *errmsg, size_t errmsg_size)
@@ -205,8 +205,6 @@ static sigv4_status append_canonical_query(owl_buf *out, const char *query, bool
         const char *param = query + start;
         size_t param_len = end - start;
         start = end + 1;
-        if (param_len == 0)
-            continue;
         if (count == SIGV4_MAX_QUERY_PARAMS) {
             free(offsets);
             owl_buf_free(&arena);
