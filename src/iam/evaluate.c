@@ -23,19 +23,28 @@
 
 #include "iam/policy_internal.h"
 
-static const uint32_t *candidates(const iam_policy *policy, const iam_eval_context *ctx,
-                                  uint32_t *count)
+static bool bytes_equal(const char *a, const char *b, size_t len)
 {
-    for (uint32_t i = 0; i < policy->service_count; i++) {
-        const iam_service_index *index = &policy->services[i];
-        if (index->hash == ctx->service_hash && index->service_len == ctx->service_len &&
-            memcmp(index->service, ctx->action, ctx->service_len) == 0) {
-            *count = index->count;
-            return index->statements;
-        }
+    for (size_t i = 0; i < len; i++) {
+        if (a[i] != b[i])
+            return false;
     }
-    *count = policy->generic_count;
-    return policy->generic;
+    return true;
+}
+
+/* Returns the statements of policy that can match the requested service. */
+static const iam_statement_list *candidates(const iam_policy *policy, const iam_eval_context *ctx)
+{
+    uint32_t slot = (uint32_t)ctx->service_hash & policy->service_mask;
+
+    for (uint32_t s; policy->service_table && (s = policy->service_table[slot]) != UINT32_MAX;
+         slot = (slot + 1) & policy->service_mask) {
+        const iam_service_index *index = &policy->services[s];
+        if (index->hash == ctx->service_hash && index->service_len == ctx->service_len &&
+            bytes_equal(index->service, ctx->action, ctx->service_len))
+            return &index->list;
+    }
+    return &policy->generic;
 }
 
 static bool same_string(const char *a, const char *b)
@@ -51,8 +60,14 @@ static bool unique_id_matches(const char *policy_id, const char *user_id)
            (user_id[n] == '\0' || user_id[n] == ':');
 }
 
-static bool entry_matches(const iam_principal_entry *entry, const iam_principal *principal)
+static bool same_text(const iam_principal_entry *entry, const char *s, size_t len, uint64_t hash)
 {
+    return s != NULL && entry->hash == hash && entry->len == len && memcmp(entry->value, s, len) == 0;
+}
+
+static bool entry_matches(const iam_principal_entry *entry, const iam_eval_context *ctx)
+{
+    const iam_principal *principal = &ctx->request->principal;
     bool iam_identity = principal->type != IAM_PRINCIPAL_ANONYMOUS &&
                         principal->type != IAM_PRINCIPAL_SERVICE &&
                         principal->type != IAM_PRINCIPAL_FEDERATED;
@@ -63,9 +78,9 @@ static bool entry_matches(const iam_principal_entry *entry, const iam_principal 
     case IAM_PRINCIPAL_ENTRY_ACCOUNT:
         return iam_identity && same_string(entry->value, principal->account);
     case IAM_PRINCIPAL_ENTRY_ARN:
-        return iam_identity && (same_string(entry->value, principal->arn) ||
+        return iam_identity && (same_text(entry, principal->arn, ctx->arn_len, ctx->arn_hash) ||
                                 (principal->type == IAM_PRINCIPAL_ASSUMED_ROLE &&
-                                 same_string(entry->value, principal->role_arn)));
+                                 same_text(entry, principal->role_arn, ctx->role_arn_len, ctx->role_arn_hash)));
     case IAM_PRINCIPAL_ENTRY_UNIQUE_ID:
         return iam_identity && unique_id_matches(entry->value, principal->user_id);
     case IAM_PRINCIPAL_ENTRY_SERVICE:
@@ -82,18 +97,24 @@ static bool statement_matches(const iam_policy *policy, const iam_statement *st,
 {
     bool any = false;
 
-    for (uint32_t i = 0; i < st->action_count && !any; i++)
-        any = iam_action_matches(&st->actions[i], ctx);
-    if (any == st->not_action)
-        return false;
-
+    /* The principal goes first: in resource policies it is the most selective element. */
     if (st->has_principal) {
-        any = false;
+        if (!st->not_principal && (st->principal_filter & ctx->principal_bits) == 0)
+            return false;
         for (uint32_t i = 0; i < st->principal_count && !any; i++)
-            any = entry_matches(&st->principals[i], &ctx->request->principal);
+            any = entry_matches(&st->principals[i], ctx);
         if (any == st->not_principal)
             return false;
     }
+
+    /* The head compare is repeated here so that most patterns are rejected without a call. */
+    any = false;
+    for (uint32_t i = 0; i < st->action_count && !any; i++) {
+        const iam_pattern *action = &st->actions[i];
+        any = (ctx->action_head & action->head_mask) == action->head && iam_action_matches(action, ctx);
+    }
+    if (any == st->not_action)
+        return false;
 
     if (st->has_resource) {
         any = false;
@@ -114,25 +135,33 @@ static bool statement_matches(const iam_policy *policy, const iam_statement *st,
 static void scan_policy(const iam_policy *policy, const iam_eval_context *ctx, bool want_allow,
                         int *deny, int *allow)
 {
+    const iam_statement_list *list;
+    const uint32_t *indexes, *letters;
     uint32_t count;
-    const uint32_t *list;
 
     *deny = -1;
     *allow = -1;
     if (policy == NULL || (!want_allow && !policy->has_deny))
         return;
-    list = candidates(policy, ctx, &count);
+    list = candidates(policy, ctx);
+    indexes = want_allow ? list->statements : list->denies;
+    letters = want_allow ? list->letters : list->deny_letters;
+    count = want_allow ? list->count : list->deny_count;
     for (uint32_t i = 0; i < count; i++) {
-        const iam_statement *st = &policy->statements[list[i]];
-        if (!st->deny && (!want_allow || *allow >= 0))
+        if ((letters[i] & ctx->action_letter) == 0)
+            continue;
+        const iam_statement *st = &policy->statements[indexes[i]];
+        if (!st->deny && *allow >= 0)
             continue;
         if (!statement_matches(policy, st, ctx))
             continue;
         if (st->deny) {
-            *deny = (int)list[i];
+            *deny = (int)indexes[i];
             return;
         }
-        *allow = (int)list[i];
+        *allow = (int)indexes[i];
+        if (!policy->has_deny)
+            return;
     }
 }
 
@@ -155,8 +184,23 @@ static const char *principal_type_name(iam_principal_type type)
     }
 }
 
-/* Prepares the per-request state; returns false when the action or resource is too long. */
-static bool context_init(iam_eval_context *ctx, const iam_request *request)
+static void hash_principal(iam_eval_context *ctx, const iam_principal *principal)
+{
+    ctx->arn_hash = iam_hash_text(principal->arn ? principal->arn : "", ctx->arn_len);
+    ctx->role_arn_hash = iam_hash_text(principal->role_arn ? principal->role_arn : "", ctx->role_arn_len);
+    ctx->principal_bits = UINT64_C(1) << (ctx->arn_hash % 64) | UINT64_C(1) << (ctx->role_arn_hash % 64);
+    if (principal->account)
+        ctx->principal_bits |= UINT64_C(1) << (iam_hash_text(principal->account, strlen(principal->account)) % 64);
+    if (principal->service)
+        ctx->principal_bits |= UINT64_C(1) << (iam_hash_text(principal->service, strlen(principal->service)) % 64);
+}
+
+/*
+ * Prepares the per-request state; returns false when the action or resource
+ * is too long. The principal hashes are needed only to match Principal
+ * elements, so they are computed only when with_principals.
+ */
+static bool context_init(iam_eval_context *ctx, const iam_request *request, bool with_principals)
 {
     const iam_principal *principal = &request->principal;
     size_t len = strlen(request->action);
@@ -165,14 +209,28 @@ static bool context_init(iam_eval_context *ctx, const iam_request *request)
     if (len >= IAM_TEXT_MAX || request->resource == NULL)
         return false;
     ctx->request = request;
-    for (size_t i = 0; i < len; i++)
-        ctx->action[i] = (char)tolower((unsigned char)request->action[i]);
+    for (size_t i = 0; i < len; i++) {
+        char c = request->action[i];
+        ctx->action[i] = c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+    }
     ctx->action[len] = '\0';
     ctx->action_len = len;
     colon = memchr(ctx->action, ':', len);
     ctx->service_len = colon ? (size_t)(colon - ctx->action) : len;
-    ctx->service_hash = iam_hash_service(ctx->action, ctx->service_len);
+    ctx->service_hash = iam_hash_text(ctx->action, ctx->service_len);
+    if (colon) {
+        size_t unused;
+        ctx->action_head = iam_action_head(colon + 1, len - ctx->service_len - 1, &unused);
+        ctx->action_letter = iam_action_letter(colon[1]);
+    } else {
+        ctx->action_head = 0;
+        ctx->action_letter = iam_action_letter('\0');
+    }
     ctx->resource_len = strlen(request->resource);
+    ctx->arn_len = principal->arn ? strlen(principal->arn) : 0;
+    ctx->role_arn_len = principal->role_arn ? strlen(principal->role_arn) : 0;
+    if (with_principals)
+        hash_principal(ctx, principal);
     ctx->principal_arn_value[0] =
         principal->type == IAM_PRINCIPAL_ASSUMED_ROLE ? principal->role_arn
         : principal->type == IAM_PRINCIPAL_ANONYMOUS  ? NULL
@@ -207,7 +265,7 @@ iam_decision iam_evaluate(const iam_request *request, const iam_policy_set *iden
     const iam_policy_ref *identity_ref = NULL;
     int identity_statement = -1;
 
-    if (!context_init(&ctx, request))
+    if (!context_init(&ctx, request, resource_policy != NULL))
         return decide(IAM_DENY, IAM_REASON_INVALID_REQUEST, NULL, NULL, -1);
 
     /* Identity side: the caller's policies, then its session policies. */
@@ -234,8 +292,13 @@ iam_decision iam_evaluate(const iam_request *request, const iam_policy_set *iden
     bool identity_allow = is_root || identity_ref != NULL;
     bool identity_effective = identity_allow && (!session || session_allow);
 
-    /* Resource side: its denies always apply; its allows matter unless the identity side suffices. */
-    bool want_resource_allow = !(same_account && identity_effective);
+    /*
+     * Resource side: its denies always apply. Its allows matter unless the
+     * identity side already suffices (same account) or has already failed
+     * where it is required (across accounts).
+     */
+    bool needs_identity = !same_account && (has_identity_policies || is_root);
+    bool want_resource_allow = same_account ? !identity_effective : identity_effective || !needs_identity;
     scan_policy(resource_policy, &ctx, want_resource_allow, &deny, &allow);
     if (deny >= 0)
         return decide(IAM_DENY, IAM_REASON_EXPLICIT_DENY_RESOURCE, resource_label, resource_policy, deny);
@@ -249,7 +312,6 @@ iam_decision iam_evaluate(const iam_request *request, const iam_policy_set *iden
 
     iam_reason identity_failure =
         identity_allow && !identity_effective ? IAM_REASON_NO_SESSION_ALLOW : IAM_REASON_NO_IDENTITY_ALLOW;
-    bool needs_identity = !same_account && (has_identity_policies || is_root);
     if (needs_identity && !identity_effective)
         return decide(IAM_DENY, identity_failure, NULL, NULL, -1);
 

@@ -21,14 +21,52 @@
 #include <string.h>
 #include <strings.h>
 
-uint64_t iam_hash_service(const char *s, size_t len)
+/*
+ * Hashes len bytes eight at a time. Used for service prefixes and principal
+ * ARNs on every request, so it must be cheap; the value is only compared
+ * within one process and depends on byte order.
+ */
+uint64_t iam_hash_text(const char *s, size_t len)
 {
-    uint64_t hash = 0xcbf29ce484222325ULL; /* FNV-1a */
-    for (size_t i = 0; i < len; i++) {
-        hash ^= (uint8_t)s[i];
-        hash *= 0x100000001b3ULL;
+    uint64_t hash = 0x9e3779b97f4a7c15ULL ^ len, word;
+    size_t i = 0;
+
+    for (; i + 8 <= len; i += 8) {
+        memcpy(&word, s + i, 8);
+        hash = (hash ^ word) * 0xff51afd7ed558ccdULL;
+        hash ^= hash >> 32;
     }
-    return hash;
+    word = 0;
+    memcpy(&word, s + i, len - i);
+    hash = (hash ^ word) * 0xc4ceb9fe1a85ec53ULL;
+    return hash ^ (hash >> 29);
+}
+
+/*
+ * Packs up to 8 bytes of s (stopping at the first wildcard) into a word,
+ * zero-padded, and stores how many were packed in *literal_len.
+ */
+uint64_t iam_action_head(const char *s, size_t len, size_t *literal_len)
+{
+    unsigned char bytes[8] = {0};
+    uint64_t word;
+    size_t n = 0;
+
+    while (n < len && n < 8 && s[n] != '*' && s[n] != '?') {
+        bytes[n] = (unsigned char)s[n];
+        n++;
+    }
+    memcpy(&word, bytes, sizeof(word));
+    *literal_len = n;
+    return word;
+}
+
+/* Returns the iam_statement_list letter bit of a lowercased action name's first character. */
+uint32_t iam_action_letter(char c)
+{
+    if (c >= 'a' && c <= 'z')
+        return UINT32_C(1) << (c - 'a');
+    return UINT32_C(1) << 26;
 }
 
 static bool is_literal(const uint8_t *literal, size_t i)
@@ -103,7 +141,7 @@ bool iam_arn_like(const char *pattern, size_t pattern_len, const uint8_t *litera
 
 void iam_pattern_classify(iam_pattern *pattern)
 {
-    size_t wildcards = 0, last = 0;
+    size_t wildcards = 0, last = 0, colons = 0;
 
     for (size_t i = 0; i < pattern->len; i++) {
         if (pattern->text[i] == '*' || pattern->text[i] == '?') {
@@ -120,15 +158,37 @@ void iam_pattern_classify(iam_pattern *pattern)
     else
         pattern->kind = IAM_PATTERN_GLOB;
 
+    /*
+     * A '*' in the resource part may also match colons, so a plain prefix
+     * compare is exact once the literal prefix contains the five component
+     * separators; shorter prefixes need component matching.
+     */
+    for (size_t i = 0; i + 1 < pattern->len; i++)
+        colons += pattern->text[i] == ':';
+    pattern->prefix_spans_components = pattern->kind == IAM_PATTERN_PREFIX && colons >= 5;
+
     pattern->service_has_wildcard = false;
     for (size_t i = 0; i < pattern->service_len; i++) {
         if (pattern->text[i] == '*' || pattern->text[i] == '?')
             pattern->service_has_wildcard = true;
     }
+
+    pattern->head = pattern->head_mask = 0;
+    if (!pattern->service_has_wildcard && pattern->kind != IAM_PATTERN_ANY &&
+        pattern->service_len < pattern->len) {
+        unsigned char mask[8] = {0};
+        size_t n;
+        pattern->head = iam_action_head(pattern->text + pattern->service_len + 1,
+                                        pattern->len - pattern->service_len - 1, &n);
+        memset(mask, 0xff, n);
+        memcpy(&pattern->head_mask, mask, sizeof(mask));
+    }
 }
 
 bool iam_action_matches(const iam_pattern *pattern, const iam_eval_context *ctx)
 {
+    if ((ctx->action_head & pattern->head_mask) != pattern->head)
+        return false;
     switch (pattern->kind) {
     case IAM_PATTERN_ANY:
         return true;
@@ -146,18 +206,6 @@ bool iam_action_matches(const iam_pattern *pattern, const iam_eval_context *ctx)
     }
 }
 
-/*
- * A '*' in the resource part of a prefix pattern may also match colons, so a
- * plain prefix compare is exact once the prefix already covers the five
- * component separators; otherwise fall back to component matching.
- */
-static bool prefix_covers_components(const char *text, size_t prefix_len)
-{
-    int colons = 0;
-    for (size_t i = 0; i < prefix_len; i++)
-        colons += text[i] == ':';
-    return colons >= 5;
-}
 
 bool iam_resource_matches(const iam_pattern *pattern, bool variables, const iam_eval_context *ctx)
 {
@@ -179,7 +227,7 @@ bool iam_resource_matches(const iam_pattern *pattern, bool variables, const iam_
     case IAM_PATTERN_LITERAL:
         return pattern->len == len && memcmp(pattern->text, resource, len) == 0;
     case IAM_PATTERN_PREFIX:
-        if (prefix_covers_components(pattern->text, pattern->len - 1))
+        if (pattern->prefix_spans_components)
             return len >= pattern->len - 1 && memcmp(pattern->text, resource, pattern->len - 1) == 0;
         return iam_arn_like(pattern->text, pattern->len, NULL, resource, len);
     default:

@@ -289,7 +289,10 @@ static int compile_principal(parse_state *ps, json_t *value, iam_statement *st)
         st->principals = xcalloc(1, sizeof(*st->principals));
         st->principals[0].kind = IAM_PRINCIPAL_ENTRY_ANY;
         st->principals[0].value = xstrndup("*", 1);
+        st->principals[0].len = 1;
+        st->principals[0].hash = iam_hash_text("*", 1);
         st->principal_count = 1;
+        st->principal_filter = UINT64_MAX;
         return 0;
     }
     if (!json_is_object(value) || json_object_size(value) == 0)
@@ -311,7 +314,14 @@ static int compile_principal(parse_state *ps, json_t *value, iam_statement *st)
                 return fail_value(ps, NULL, "Invalid principal in policy: \"%.40s\":\"%.180s\"",
                                   type, json_string_value(item));
             }
-            st->principal_count++;
+            iam_principal_entry *entry = &st->principals[st->principal_count++];
+            entry->len = (uint32_t)strlen(entry->value);
+            entry->hash = iam_hash_text(entry->value, entry->len);
+            if (entry->kind == IAM_PRINCIPAL_ENTRY_ANY || entry->kind == IAM_PRINCIPAL_ENTRY_UNIQUE_ID ||
+                entry->kind == IAM_PRINCIPAL_ENTRY_CANONICAL)
+                st->principal_filter = UINT64_MAX;
+            else
+                st->principal_filter |= UINT64_C(1) << (entry->hash % 64);
         }
     }
     return 0;
@@ -452,7 +462,7 @@ static int compile_conditions(parse_state *ps, json_t *block, iam_statement *st,
     st->conditions = xcalloc(count, sizeof(*st->conditions));
 
     json_object_foreach(block, op_name, keys) {
-        iam_condition parsed_op;
+        iam_condition parsed_op = {0};
         if (!iam_condition_parse_op(op_name, &parsed_op)) {
             return fail_value(ps, NULL, "Invalid Condition type : %.200s.", op_name);
         }
@@ -604,55 +614,108 @@ static bool statement_names_service(const iam_statement *st, const char *service
     return false;
 }
 
-/* Builds policy->services and policy->generic from the compiled statements. */
+/* Returns the first letters of the action names of st within service (NULL: every service). */
+static uint32_t first_letters(const iam_statement *st, bool generic, const char *service, size_t service_len)
+{
+    uint32_t letters = 0;
+
+    if (generic)
+        return UINT32_MAX;
+    for (uint32_t a = 0; a < st->action_count; a++) {
+        const iam_pattern *action = &st->actions[a];
+        char first = action->text[action->service_len + 1];
+        if (action->service_len != service_len || memcmp(action->text, service, service_len) != 0)
+            continue;
+        letters |= first == '*' || first == '?' ? UINT32_MAX : iam_action_letter(first);
+    }
+    return letters;
+}
+
+/* Fills list with the statements for which include[i] is true, and its Deny subset. */
+static void fill_list(const iam_policy *policy, const bool *include, const bool *generic,
+                      const char *service, size_t service_len, iam_statement_list *list)
+{
+    uint32_t n = policy->statement_count;
+
+    list->statements = xcalloc(n, sizeof(uint32_t));
+    list->letters = xcalloc(n, sizeof(uint32_t));
+    list->denies = xcalloc(n, sizeof(uint32_t));
+    list->deny_letters = xcalloc(n, sizeof(uint32_t));
+    for (uint32_t i = 0; i < n; i++) {
+        const iam_statement *st = &policy->statements[i];
+        uint32_t letters;
+        if (!include[i])
+            continue;
+        letters = service ? first_letters(st, generic[i], service, service_len) : UINT32_MAX;
+        list->letters[list->count] = letters;
+        list->statements[list->count++] = i;
+        if (st->deny) {
+            list->deny_letters[list->deny_count] = letters;
+            list->denies[list->deny_count++] = i;
+        }
+    }
+}
+
+/* Adds the service prefix of action to policy->services unless it is there already. */
+static void add_service(iam_policy *policy, const iam_pattern *action)
+{
+    uint64_t hash = iam_hash_text(action->text, action->service_len);
+
+    for (uint32_t s = 0; s < policy->service_count; s++) {
+        const iam_service_index *index = &policy->services[s];
+        if (index->hash == hash && index->service_len == action->service_len &&
+            memcmp(index->service, action->text, action->service_len) == 0)
+            return;
+    }
+    iam_service_index *index = &policy->services[policy->service_count++];
+    index->hash = hash;
+    index->service = xstrndup(action->text, action->service_len);
+    index->service_len = action->service_len;
+}
+
+/*
+ * Builds policy->services, its hash table and policy->generic. A statement
+ * whose actions all name literal services is listed under those services; a
+ * statement with NotAction or a wildcard in a service prefix ("*",
+ * "*:Get*") is generic and listed under every service and in generic.
+ */
 static void build_service_index(iam_policy *policy)
 {
-    uint32_t n = policy->statement_count, total_actions = 0;
-    bool *generic = xcalloc(n, sizeof(bool));
+    uint32_t n = policy->statement_count, total_actions = 0, size = 4;
+    bool *generic = xcalloc(n, sizeof(bool)), *include = xcalloc(n, sizeof(bool));
 
     for (uint32_t i = 0; i < n; i++) {
         generic[i] = statement_is_generic(&policy->statements[i]);
         total_actions += policy->statements[i].action_count;
-        if (generic[i])
-            policy->generic_count++;
     }
-    policy->generic = xcalloc(policy->generic_count, sizeof(uint32_t));
     policy->services = xcalloc(total_actions, sizeof(iam_service_index));
-    policy->generic_count = 0;
-
     for (uint32_t i = 0; i < n; i++) {
-        const iam_statement *st = &policy->statements[i];
-        if (generic[i]) {
-            policy->generic[policy->generic_count++] = i;
-            continue;
-        }
-        for (uint32_t a = 0; a < st->action_count; a++) {
-            const iam_pattern *action = &st->actions[a];
-            uint64_t hash = iam_hash_service(action->text, action->service_len);
-            bool known = false;
-            for (uint32_t s = 0; s < policy->service_count && !known; s++)
-                known = policy->services[s].hash == hash &&
-                        policy->services[s].service_len == action->service_len &&
-                        memcmp(policy->services[s].service, action->text, action->service_len) == 0;
-            if (known)
-                continue;
-            iam_service_index *index = &policy->services[policy->service_count++];
-            index->hash = hash;
-            index->service = xstrndup(action->text, action->service_len);
-            index->service_len = action->service_len;
-        }
+        for (uint32_t a = 0; !generic[i] && a < policy->statements[i].action_count; a++)
+            add_service(policy, &policy->statements[i].actions[a]);
     }
+    fill_list(policy, generic, generic, NULL, 0, &policy->generic);
 
     for (uint32_t s = 0; s < policy->service_count; s++) {
         iam_service_index *index = &policy->services[s];
-        index->statements = xcalloc(n, sizeof(uint32_t));
-        for (uint32_t i = 0; i < n; i++) {
-            if (generic[i] ||
-                statement_names_service(&policy->statements[i], index->service, index->service_len))
-                index->statements[index->count++] = i;
-        }
+        for (uint32_t i = 0; i < n; i++)
+            include[i] = generic[i] ||
+                         statement_names_service(&policy->statements[i], index->service, index->service_len);
+        fill_list(policy, include, generic, index->service, index->service_len, &index->list);
+    }
+
+    while (size < 2 * policy->service_count)
+        size *= 2;
+    policy->service_mask = size - 1;
+    policy->service_table = xcalloc(size, sizeof(uint32_t));
+    memset(policy->service_table, 0xff, size * sizeof(uint32_t));
+    for (uint32_t s = 0; s < policy->service_count; s++) {
+        uint32_t slot = (uint32_t)policy->services[s].hash & policy->service_mask;
+        while (policy->service_table[slot] != UINT32_MAX)
+            slot = (slot + 1) & policy->service_mask;
+        policy->service_table[slot] = s;
     }
     free(generic);
+    free(include);
 }
 
 static int compile_document(parse_state *ps, json_t *root, iam_policy *policy)
@@ -776,10 +839,17 @@ void iam_policy_free(iam_policy *policy)
     free(policy->statements);
     for (uint32_t s = 0; s < policy->service_count; s++) {
         free(policy->services[s].service);
-        free(policy->services[s].statements);
+        free(policy->services[s].list.statements);
+        free(policy->services[s].list.letters);
+        free(policy->services[s].list.denies);
+        free(policy->services[s].list.deny_letters);
     }
     free(policy->services);
-    free(policy->generic);
+    free(policy->service_table);
+    free(policy->generic.statements);
+    free(policy->generic.letters);
+    free(policy->generic.denies);
+    free(policy->generic.deny_letters);
     free(policy);
 }
 

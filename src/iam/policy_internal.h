@@ -35,6 +35,15 @@ typedef struct iam_pattern {
     uint8_t kind;
     bool service_has_wildcard;
     bool has_variables; /* contains ${...} in a 2012-10-17 document */
+    /* Resource PREFIX patterns whose literal part spans all five ARN separators compare by memcmp. */
+    bool prefix_spans_components;
+    /*
+     * Actions: up to 8 literal bytes after the colon, and a mask over them.
+     * A request whose action name starts otherwise cannot match, which
+     * rejects most patterns with one compare (see iam_action_matches).
+     */
+    uint64_t head;
+    uint64_t head_mask;
 } iam_pattern;
 
 typedef enum iam_principal_kind {
@@ -49,7 +58,9 @@ typedef enum iam_principal_kind {
 
 typedef struct iam_principal_entry {
     uint8_t kind;
-    char *value; /* account ID for ACCOUNT entries */
+    uint32_t len;
+    uint64_t hash; /* iam_hash_service() of value, to reject ARNs without memcmp */
+    char *value;   /* account ID for ACCOUNT entries */
 } iam_principal_entry;
 
 typedef enum iam_condition_op {
@@ -120,15 +131,38 @@ typedef struct iam_statement {
     uint32_t principal_count;
     iam_condition *conditions;
     uint32_t condition_count;
+    /*
+     * Bloom filter over the Principal entries: bit (hash % 64) of each ARN,
+     * account, service or provider entry, all bits for "*", unique IDs and
+     * canonical users. A principal whose iam_eval_context.principal_bits
+     * share no bit with it matches no entry. Unused with NotPrincipal.
+     */
+    uint64_t principal_filter;
 } iam_statement;
 
-/* Statements that can match actions of one service, in document order. */
+/*
+ * A list of statement indexes in document order, and the Deny statements
+ * among them. letters[i] (deny_letters[i]) is the set of first letters of
+ * the action names the statement can match for the list's service: bit
+ * c - 'a' for a letter, bit 26 for anything else, all bits when a name starts
+ * with a wildcard. A request action starting with another letter skips the
+ * statement without reading it.
+ */
+typedef struct iam_statement_list {
+    uint32_t *statements;
+    uint32_t *letters;
+    uint32_t count;
+    uint32_t *denies;
+    uint32_t *deny_letters;
+    uint32_t deny_count;
+} iam_statement_list;
+
+/* Statements that can match actions of one service. */
 typedef struct iam_service_index {
     uint64_t hash;
     char *service;
     uint32_t service_len;
-    uint32_t *statements;
-    uint32_t count;
+    iam_statement_list list;
 } iam_service_index;
 
 struct iam_policy {
@@ -139,9 +173,11 @@ struct iam_policy {
     uint32_t statement_count;
     iam_service_index *services;
     uint32_t service_count;
+    /* Open-addressing table of indexes into services (UINT32_MAX: empty), size service_mask + 1. */
+    uint32_t *service_table;
+    uint32_t service_mask;
     /* Statements for services with no entry in services: NotAction or wildcard services. */
-    uint32_t *generic;
-    uint32_t generic_count;
+    iam_statement_list generic;
 };
 
 /* Values of one condition key as the evaluator sees them. */
@@ -157,13 +193,22 @@ typedef struct iam_eval_context {
     size_t action_len;
     size_t service_len;
     uint64_t service_hash;
+    uint64_t action_head; /* first 8 bytes after the colon, zero-padded */
+    uint32_t action_letter; /* iam_action_letter() of the action name */
     size_t resource_len;
+    size_t arn_len;      /* of request->principal.arn, 0 when NULL */
+    size_t role_arn_len; /* of request->principal.role_arn, 0 when NULL */
+    uint64_t arn_hash;
+    uint64_t role_arn_hash;
+    uint64_t principal_bits; /* see iam_statement.principal_filter */
     const char *principal_arn_value[1];
     const char *principal_type_value[1];
 } iam_eval_context;
 
 /* pattern.c */
-uint64_t iam_hash_service(const char *s, size_t len);
+uint64_t iam_hash_text(const char *s, size_t len);
+uint64_t iam_action_head(const char *s, size_t len, size_t *literal_len);
+uint32_t iam_action_letter(char c);
 bool iam_glob(const char *pattern, size_t pattern_len, const uint8_t *literal, const char *s,
               size_t len);
 bool iam_arn_like(const char *pattern, size_t pattern_len, const uint8_t *literal, const char *arn,
