@@ -1,11 +1,11 @@
 /*
  * Policy evaluation benchmark: decisions per second on one core.
  *
- * Workload: a user in account 444455556666 with 10 attached policies of 20
- * statements each (ten services, wildcard actions, specific resource ARNs,
- * two Deny statements and some conditions per policy) reads objects in a
- * bucket of account 111122223333 whose bucket policy has 50 statements, so
- * every decision needs both the identity side and the resource side. The
+ * Workload: a user in account 444455556666 has 10 attached policies of 20
+ * statements each, with ten services, wildcard actions, specific resource
+ * ARNs, two Deny statements and some conditions per policy. The user reads
+ * objects in a bucket of account 111122223333 whose bucket policy has 50
+ * statements, so every decision needs both the identity and resource sides. The
  * requests rotate through allowed, implicitly denied and explicitly denied
  * actions. Build and run with bench/policy.sh after building build/.
  */
@@ -39,7 +39,7 @@ static iam_policy *compile(const char *json, iam_policy_kind kind)
     return policy;
 }
 
-/* Appends one identity statement for service index s to json. */
+/* Appends statement number statement of identity policy number policy to json. */
 static void identity_statement(char *json, size_t cap, int policy, int statement)
 {
     const char *service = services[(policy + statement) % 10];
@@ -140,9 +140,8 @@ int main(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &end);
 
     /*
-     * CPU time counts only the time this thread ran, so the figure stays a
-     * per-core rate on a machine shared with other work; wall time is shown
-     * next to it.
+     * CPU time counts only the time this thread ran, so the rate stays per
+     * core when other work shares the machine. Wall time is printed as well.
      */
     double wall = (double)(end.tv_sec - start.tv_sec) + (double)(end.tv_nsec - start.tv_nsec) / 1e9;
     double cpu = (double)(cpu_end.tv_sec - cpu_start.tv_sec) +

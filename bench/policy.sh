@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds bench/bench_policy.c against the libraries in build/ (run the normal
-# cmake build first) and prints policy decisions per second on one core.
+# cmake build first) and prints policy decisions per second of one core's CPU
+# time, and per second of wall-clock time.
 # Usage: bench/policy.sh [iterations]   (default 5,000,000)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)

@@ -16,7 +16,6 @@
  */
 #include "iam/evaluate.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -344,7 +343,7 @@ static const char *principal_display(const iam_principal *principal)
 int iam_decision_message(const iam_request *request, const iam_decision *decision, char *out,
                          size_t outlen)
 {
-    const char *who = principal_display(&request->principal);
+    const char *principal = principal_display(&request->principal);
     const char *action = request->action, *resource = request->resource ? request->resource : "*";
 
     switch (decision->reason) {
@@ -354,7 +353,7 @@ int iam_decision_message(const iam_request *request, const iam_decision *decisio
         return snprintf(out, outlen,
                         "User: %s is not authorized to perform: %s on resource: %s with an explicit "
                         "deny in %s policy",
-                        who, action, resource,
+                        principal, action, resource,
                         decision->reason == IAM_REASON_EXPLICIT_DENY_IDENTITY  ? "an identity-based"
                         : decision->reason == IAM_REASON_EXPLICIT_DENY_SESSION ? "a session"
                                                                                : "a resource-based");
@@ -364,7 +363,7 @@ int iam_decision_message(const iam_request *request, const iam_decision *decisio
         return snprintf(out, outlen,
                         "User: %s is not authorized to perform: %s on resource: %s because no %s "
                         "policy allows the %s action",
-                        who, action, resource,
+                        principal, action, resource,
                         decision->reason == IAM_REASON_NO_IDENTITY_ALLOW  ? "identity-based"
                         : decision->reason == IAM_REASON_NO_SESSION_ALLOW ? "session"
                                                                           : "resource-based",
@@ -373,7 +372,7 @@ int iam_decision_message(const iam_request *request, const iam_decision *decisio
         return snprintf(out, outlen,
                         "User: %s is not authorized to perform: %.100s on resource: %.100s because "
                         "the action or resource is longer than %d characters",
-                        who, action, resource, IAM_TEXT_MAX - 1);
+                        principal, action, resource, IAM_TEXT_MAX - 1);
     default:
         if (outlen)
             out[0] = '\0';

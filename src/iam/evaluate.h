@@ -2,12 +2,12 @@
  * The authorization decision shared by every service.
  *
  * iam_evaluate() applies AWS's documented policy evaluation logic to one
- * request: an explicit Deny in any applicable policy wins; within one account
- * an Allow in the identity policies or in the resource policy suffices;
- * across accounts both the caller's identity policies and the resource owner's
- * resource policy (or S3 ACL) must allow. Session policies, when present,
- * narrow the identity side. An account root has every identity permission but
- * still needs the resource policy of another account.
+ * request. An explicit Deny in any applicable policy wins. Within one
+ * account, an Allow in the identity policies or in the resource policy
+ * suffices. Across accounts, both the caller's identity policies and the
+ * resource owner's resource policy (or S3 ACL) must allow. Session policies,
+ * when present, narrow the identity side. An account root has every identity
+ * permission but still needs the resource policy of another account.
  *
  * The hot path does not allocate: every service calls it on every request.
  * All strings are borrowed from the caller and from the compiled policies;

@@ -22,9 +22,9 @@
 #include <strings.h>
 
 /*
- * Hashes len bytes eight at a time. Used for service prefixes and principal
- * ARNs on every request, so it must be cheap; the value is only compared
- * within one process and depends on byte order.
+ * Hashes len bytes eight at a time. Service prefixes and principal ARNs are
+ * hashed on every request, so it must be cheap. The value depends on byte
+ * order, which is fine because it is only compared within one process.
  */
 uint64_t iam_hash_text(const char *s, size_t len)
 {
@@ -161,7 +161,7 @@ void iam_pattern_classify(iam_pattern *pattern)
     /*
      * A '*' in the resource part may also match colons, so a plain prefix
      * compare is exact once the literal prefix contains the five component
-     * separators; shorter prefixes need component matching.
+     * separators. Shorter prefixes need component matching.
      */
     for (size_t i = 0; i + 1 < pattern->len; i++)
         colons += pattern->text[i] == ':';

@@ -8,11 +8,12 @@
  * is indexed under the service prefixes its actions name, so the evaluator
  * looks only at statements that can match the requested action.
  *
- * NOTE: IAM's exact wording is known for the common errors (missing
+ * NOTE: IAM's exact wording is known for the common errors: missing
  * Effect/Principal, prohibited Principal/Resource, invalid principal, SID
- * rules, vendor prefix, ARN format, size quota); where it is not documented
- * (unknown elements, both Action and NotAction, wrong JSON types) this file
- * returns IAM's generic "Syntax errors in policy." with a detail.
+ * rules, vendor prefix, ARN format and size quota. For the rest (unknown
+ * elements, both Action and NotAction, wrong JSON types, unknown condition
+ * operators) the wording is a best guess, mostly IAM's generic "Syntax
+ * errors in policy." with a detail.
  */
 #include "iam/policy_internal.h"
 
@@ -675,9 +676,9 @@ static void add_service(iam_policy *policy, const iam_pattern *action)
 
 /*
  * Builds policy->services, its hash table and policy->generic. A statement
- * whose actions all name literal services is listed under those services; a
- * statement with NotAction or a wildcard in a service prefix ("*",
- * "*:Get*") is generic and listed under every service and in generic.
+ * whose actions all name literal services is listed under those services. A
+ * statement with NotAction or a wildcard in a service prefix ("*", "*:Get*")
+ * is generic, so it is listed under every service and in generic.
  */
 static void build_service_index(iam_policy *policy)
 {

@@ -2,18 +2,18 @@
  * IAM policy documents: validation and compilation.
  *
  * iam_policy_parse() reads one JSON policy document in the IAM policy
- * language (Version 2012-10-17 or 2008-10-17), rejects what IAM rejects with
- * IAM's MalformedPolicyDocument wording, and compiles the rest into a form
- * that iam_evaluate() (evaluate.h) can match without allocating: actions
- * lowercased with the service prefix split off and indexed, wildcard patterns
- * classified (literal, prefix, general), condition values parsed (numbers,
- * dates, booleans, IP CIDRs).
+ * language (Version 2012-10-17 or 2008-10-17). It rejects what IAM rejects,
+ * with IAM's MalformedPolicyDocument wording. It compiles the rest into a
+ * form that iam_evaluate() (evaluate.h) matches without allocating: actions
+ * lowercased and indexed by service prefix, wildcard patterns classified
+ * (literal, prefix, general), condition values parsed (numbers, dates,
+ * booleans, IP CIDRs).
  *
  * Limits: the caller passes the size quota, because it depends on where the
- * document is attached (IAM counts 2,048 characters for a user's inline
- * policies, 10,240 for a role's, 6,144 for a managed policy; S3 allows 20 KB
- * for a bucket policy). Whitespace does not count, as in IAM. JSON nesting
- * deeper than jansson's limit (2048) is rejected as a syntax error.
+ * document is attached. IAM's quotas page lists 2,048 characters for a user's
+ * inline policies, 5,120 for a group's, 10,240 for a role's and 6,144 for a
+ * managed policy. Whitespace does not count, as in IAM. JSON nested deeper
+ * than jansson's limit (2048 levels) is rejected as a syntax error.
  */
 #ifndef OWL_IAM_POLICY_H
 #define OWL_IAM_POLICY_H
@@ -33,10 +33,10 @@ typedef struct iam_policy iam_policy;
 
 /*
  * Why a document was rejected. message is the text IAM returns in a
- * MalformedPolicyDocument error ("Missing required field Effect."); statement
- * is the 0-based index of the offending statement or -1 for the document as a
- * whole; sid is that statement's Sid or ""; detail names the offending value
- * where IAM's own message does not, or is "".
+ * MalformedPolicyDocument error ("Missing required field Effect.").
+ * statement is the 0-based index of the offending statement, or -1 for the
+ * document as a whole, and sid is that statement's Sid or "". detail names
+ * the offending value where IAM's own message does not, or is "".
  */
 typedef struct iam_policy_error {
     char message[256];

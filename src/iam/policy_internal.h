@@ -13,10 +13,10 @@
 #include "iam/evaluate.h"
 #include "iam/policy.h"
 
-/* Longest action, resource or expanded policy-variable text the evaluator handles. */
+/* Maximum length of an action or of expanded policy-variable text, including the NUL. */
 #define IAM_TEXT_MAX 2048
 
-/* How a pattern is matched; chosen once at compile time. */
+/* How a pattern is matched, chosen once at compile time. */
 typedef enum iam_pattern_kind {
     IAM_PATTERN_ANY,     /* "*" */
     IAM_PATTERN_LITERAL, /* no wildcard: compare bytes */

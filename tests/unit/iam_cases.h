@@ -1,8 +1,7 @@
 /*
- * Evaluation cases for test_iam_evaluate.c, written from AWS's documented
- * policy evaluation logic (IAM User Guide: "Policy evaluation logic",
- * "Cross-account policy evaluation logic", "IAM JSON policy elements:
- * Condition operators", "IAM policy elements: Variables and tags").
+ * Evaluation cases for test_iam_evaluate.c, written from the policy
+ * evaluation logic, condition operators and policy variables documented in
+ * AWS's IAM User Guide.
  *
  * Accounts: P = 111122223333 (producer, owns the bucket athena-test and the
  * function external-hms-service-new), C = 444455556666 (consumer, user

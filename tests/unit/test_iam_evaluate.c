@@ -159,7 +159,11 @@ static bool run_case(const eval_case *c)
         parse_context(c->context, &context);
 
         iam_request request = {*principal, c->action, c->resource, c->owner, context.keys, context.count,
-                               c->acl == 2 ? acl_allow : c->acl == 1 ? acl_no_opinion : NULL, &acl_calls};
+                               NULL, &acl_calls};
+        if (c->acl == 1)
+            request.acl = acl_no_opinion;
+        else if (c->acl == 2)
+            request.acl = acl_allow;
         iam_decision d = iam_evaluate(&request, &set, res, "res");
         describe(&d, by, sizeof(by));
 
@@ -204,11 +208,13 @@ static void test_evaluate_principal_matrix(void)
             snprintf(name, sizeof(name), "matrix %s scenario %zu", matrix_principals[p], s);
             const char *reason = matrix_expected[p][s];
             bool allow = strncmp(reason, "allow", 5) == 0;
+            static const char *const bucket_statement[8] = {NULL, NULL, "res/Any", "res/AcctC", "res/AcctC",
+                                                            "res/DenyAll", "res/AcctP", "res/Any"};
             const char *by = NULL;
             if (strcmp(reason, "allow-identity") == 0)
                 by = "id1/A";
             else if (strcmp(reason, "allow-resource") == 0 || strcmp(reason, "explicit-deny-resource") == 0)
-                by = s == 5 ? "res/DenyAll" : s == 2 || s == 7 ? "res/Any" : s == 6 ? "res/AcctP" : "res/AcctC";
+                by = bucket_statement[s];
             eval_case c = {name, matrix_principals[p], with_identity[s] ? identity : NULL, NULL, NULL,
                            bucket[s], "s3:GetObject", OBJ, P, NULL, 0, allow, reason, by};
             CHECK(run_case(&c));

@@ -285,7 +285,7 @@ static void test_policy_sid_rules_by_kind(void)
     iam_policy_error error;
     iam_policy *policy;
 
-    /* Lambda and S3 policies allow any Sid text; IAM documents only [0-9A-Za-z]. */
+    /* Lambda and S3 policies accept any Sid text, but IAM documents accept only [0-9A-Za-z]. */
     policy = parse_q("{'Statement':{'Sid':'Id-ehms invocation_2','Effect':'Allow','Principal':'*',"
                      "'Action':'lambda:InvokeFunction','Resource':'*'}}", RES, 0, &error);
     CHECK(policy != NULL);
