@@ -47,6 +47,7 @@ typedef enum iam_status {
     IAM_ALREADY_EXISTS,
     IAM_INVALID,
     IAM_STORE_ERROR,
+    IAM_EXPIRED,
 } iam_status;
 
 /* Returns true when id is exactly 12 ASCII digits. */
@@ -73,7 +74,7 @@ iam_status iam_account_list(sqlite3 *db, bool (*fn)(const iam_account *, void *)
 
 /*
  * Resolves an access key to its principal and secret. Only active keys
- * resolve; expired temporary keys return IAM_NOT_FOUND. session_token_out,
+ * resolve; temporary keys past their expiry return IAM_EXPIRED. session_token_out,
  * when non-NULL, receives a malloc'ed token for temporary keys (NULL for
  * long-term keys); the caller frees it.
  */
