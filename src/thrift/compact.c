@@ -118,10 +118,8 @@ static bool read_zigzag(thrift_protocol *p, unsigned bits, int64_t *out, thrift_
     uint64_t raw;
     if (!read_varint(p, bits, &raw, err))
         return false;
-    int64_t v = unzigzag(raw);
-    if (bits == 16 && (v < INT16_MIN || v > INT16_MAX))
-        return thrift_proto_fail(p, err, "i16 value %lld out of range", (long long)v);
-    *out = v;
+    /* A varint of at most bits bits unzigzags into the signed range of that width. */
+    *out = unzigzag(raw);
     return true;
 }
 

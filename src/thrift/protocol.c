@@ -92,8 +92,13 @@ bool thrift_proto_read(thrift_protocol *p, void *buf, size_t len, thrift_error *
     if (len > remaining)
         return thrift_proto_fail(p, err, "truncated input: %zu bytes needed, %zu remain", len, remaining);
     thrift_error inner;
-    if (!thrift_transport_read(p->transport, buf, len, &inner))
-        return thrift_proto_fail(p, err, "%s", inner.message);
+    if (!thrift_transport_read(p->transport, buf, len, &inner)) {
+        /* "thrift transport: x" becomes "thrift binary: transport: x at offset N". */
+        const char *detail = inner.message;
+        if (strncmp(detail, "thrift ", 7) == 0)
+            detail += 7;
+        return thrift_proto_fail(p, err, "%s", detail);
+    }
     p->offset += len;
     return true;
 }
