@@ -184,10 +184,11 @@ static bool read_escape(thrift_protocol *p, owl_buf *b, thrift_error *err)
     return true;
 }
 
-/* Reads a JSON string token into b (cleared first). */
+/* Reads a JSON string token into b (cleared first); b->data is non-NULL afterwards, even for "". */
 static bool read_string_token(thrift_protocol *p, owl_buf *b, thrift_error *err)
 {
     owl_buf_reset(b);
+    owl_buf_append(b, "", 0);
     if (!expect(p, '"', err))
         return false;
     for (;;) {

@@ -810,6 +810,10 @@ static void test_json_malformed(void)
 {
 #define JSON_ERROR(text, expected) check_decode_error(THRIFT_PROTOCOL_JSON, text, strlen(text), expected)
     JSON_ERROR("{\"1\":{\"xyz\":1}}", "thrift json: unknown type name \"xyz\" at offset 11");
+    /* Empty strings once reached strcmp and memcpy as NULL (found by fuzz_thrift_json). */
+    JSON_ERROR("{\"1\":{\"\":1}}", "thrift json: unknown type name \"\" at offset 8");
+    JSON_ERROR("{\"1\":{\"dbl\":\"\"}}", "thrift json: quoted number \"\" outside a map key at offset 14");
+    JSON_ERROR("{\"1\":{\"map\":[\"dbl\",\"i8\",1,{\"\":1}]}}", "thrift json: invalid double \"\" at offset 29");
     JSON_ERROR("{1:{\"i32\":1}}", "thrift json: expected '\"', found byte 0x31 at offset 2");
     JSON_ERROR("{\"1\":{\"i8\":300}}", "thrift json: integer 300 out of range [-128, 127] at offset 15");
     JSON_ERROR("{\"1\":{\"i32\":1.5}}", "thrift json: invalid integer \"1.5\" at offset 16");
