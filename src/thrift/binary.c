@@ -67,7 +67,7 @@ static bool read_string(thrift_protocol *p, uint8_t **data, size_t *len, thrift_
     return true;
 }
 
-/* Reads an element type byte of a container header; STOP is allowed only where allow_stop says. */
+/* Reads the element type byte of a container header. Type 0 (STOP) is accepted only when allow_stop is set. */
 static bool read_elem_type(thrift_protocol *p, const char *what, bool allow_stop, thrift_type *out,
                            thrift_error *err)
 {

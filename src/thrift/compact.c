@@ -4,10 +4,10 @@
  *
  * Wire layout: i16, i32 and i64 are zigzag-encoded ULEB128 varints, i8 is
  * one byte, doubles are little-endian IEEE 754 bits, strings are a varint
- * length and the bytes. A field header is one byte, the id delta from the
- * previous field (1 to 15) in the high nibble and the compact type in the
- * low one, or, for other deltas, the type byte followed by the zigzag varint
- * id. A bool field has no value: its type nibble is 1 for true, 2 for false.
+ * length and the bytes. A field header is one byte when the id delta from
+ * the previous field is 1 to 15: the delta in the high nibble, the compact
+ * type in the low one. For other deltas it is the type byte followed by the
+ * id as a zigzag varint. A bool field has no value: its type nibble is 1 for true, 2 for false.
  * A bool element of a container is one byte, written 1 or 2 and read as
  * true only when 1, as python3-thrift 0.17 does. Lists and sets of up to 14
  * elements have a one-byte header (count << 4 | type), larger ones the byte

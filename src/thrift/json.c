@@ -36,7 +36,7 @@
 #include <string.h>
 
 #define JSON_VERSION 1
-/* Longest number token accepted: 17 digits, sign, point and a 4-char exponent fit well within it. */
+/* Max length of a number token plus its NUL: 17 digits, sign, point and exponent need 24. */
 #define MAX_NUMBER_TOKEN 64
 
 static const char BASE64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -238,7 +238,7 @@ static bool read_bare_token(thrift_protocol *p, bool letters, char *out, thrift_
     return true;
 }
 
-/* Reads an integer within [min, max]; a map key is quoted. */
+/* Reads an integer within [min, max]. In map key position (quoted set) it is a quoted string. */
 static bool read_integer(thrift_protocol *p, bool quoted, int64_t min, int64_t max, int64_t *out,
                          thrift_error *err)
 {

@@ -1,14 +1,15 @@
 /*
  * Thrift transports: byte streams under the protocols.
  *
- *   memory    reads from a caller's byte range, writes into an owl_buf
+ *   memory    reads from a caller's byte range and writes into an owl_buf.
  *   buffered  buffers reads and writes over a thrift_io callback pair, so
- *             a socket with a timeout can plug in; thrift_fd_transport_new
- *             fills the callbacks with read(2) and write(2)
- *   framed    Thrift's TFramedTransport over another transport: each
- *             message is a 4-byte big-endian length and that many bytes;
- *             frames larger than max_frame_size are rejected before any
- *             allocation
+ *             that a socket with a timeout can plug in.
+ *             thrift_fd_transport_new fills the callbacks with read(2) and
+ *             write(2).
+ *   framed    Thrift's TFramedTransport over another transport. Each
+ *             message is a 4-byte big-endian length and that many bytes.
+ *             Frames larger than max_frame_size are rejected before any
+ *             allocation.
  *
  * A failing call fills a thrift_error with a message that names the
  * transport and the failing value, and returns false.
@@ -67,9 +68,10 @@ bool thrift_transport_write(thrift_transport *t, const void *buf, size_t len, th
 /* Sends buffered writes; for the framed transport, sends them as one frame. */
 bool thrift_transport_flush(thrift_transport *t, thrift_error *err);
 /*
- * Returns how many bytes are known to remain readable: the rest of a memory
- * buffer or of the current frame, SIZE_MAX when unknown (a stream). Readers
- * use it to reject a declared length larger than the input before allocating.
+ * Returns an upper bound on the bytes left to read: the rest of a memory
+ * buffer, the rest of the current frame plus what the inner transport
+ * returns, or SIZE_MAX for a stream. Readers use it to reject a declared
+ * length larger than the input before allocating.
  */
 size_t thrift_transport_remaining(const thrift_transport *t);
 

@@ -29,7 +29,7 @@ static void *xrealloc(void *p, size_t n)
     return p;
 }
 
-/* Grows an array of elem_size-byte elements so that it holds one more than count. */
+/* Grows an array of elem_size-byte elements so that it has room for count + 1. */
 static void *grow(void *array, size_t *cap, size_t count, size_t elem_size)
 {
     if (count < *cap)

@@ -1,6 +1,6 @@
 /*
- * Generic Thrift values: a tree that holds any Thrift struct, container or
- * scalar without generated per-struct code. The protocol readers build these
+ * Generic Thrift values: a tree that represents any Thrift struct, container
+ * or scalar without generated per-struct code. The protocol readers build these
  * trees and the writers walk them, so the HMS connector can transcode a
  * metastore Table from the binary protocol to TJSONProtocol without knowing
  * the Table struct.

@@ -2,7 +2,7 @@
  * Unit tests for src/thrift: the value model, the binary, compact and JSON
  * protocols (exact encodings, round trips, malformed input, limits) and the
  * transports. Expected bytes are worked out by hand from the protocol
- * layouts described in the headers of binary.c, compact.c and json.c;
+ * layouts described in the headers of binary.c, compact.c and json.c.
  * tests/integration/test_thrift_crosscheck.py checks the same codecs
  * against python3-thrift.
  */
@@ -274,7 +274,8 @@ static void test_round_trip_all_types(void)
         if (id == THRIFT_PROTOCOL_COMPACT) {
             /* The compact protocol drops the types of empty maps. */
             thrift_value *empty = thrift_struct_get(back, 22);
-            CHECK(empty != NULL && empty->u.map.key_type == THRIFT_STOP);
+            CHECK(empty != NULL);
+            CHECK(empty && empty->u.map.key_type == THRIFT_STOP);
         }
         CHECK(thrift_value_equal(v, back));
 
@@ -760,9 +761,12 @@ static void test_json_doubles(void)
     thrift_value *v = decode(THRIFT_PROTOCOL_JSON, python, strlen(python), &err);
     CHECK(v != NULL);
     double d = 0;
-    CHECK(thrift_value_get_double(thrift_struct_get(v, 1), &d) && isnan(d));
-    CHECK(thrift_value_get_double(thrift_struct_get(v, 2), &d) && d == INFINITY);
-    CHECK(thrift_value_get_double(thrift_struct_get(v, 3), &d) && d == -INFINITY);
+    CHECK(thrift_value_get_double(thrift_struct_get(v, 1), &d));
+    CHECK(isnan(d));
+    CHECK(thrift_value_get_double(thrift_struct_get(v, 2), &d));
+    CHECK(d == INFINITY);
+    CHECK(thrift_value_get_double(thrift_struct_get(v, 3), &d));
+    CHECK(d == -INFINITY);
     thrift_value_free(v);
 }
 
