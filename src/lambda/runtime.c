@@ -27,8 +27,9 @@
  *     thread), so a limit of exactly MemorySize would break small programs;
  *   - a per-instance temporary directory as TMPDIR, which is also mounted on
  *     /tmp in a private mount namespace when unprivileged user namespaces are
- *     available (Linux, checked per instance; without them only TMPDIR
- *     isolates temporary files).
+ *     available (Linux, tried per instance) and the data directory is not
+ *     under /tmp (the mount would hide the package). Otherwise only TMPDIR
+ *     separates the instances' temporary files.
  *
  * Threads: every instance has a waiter thread (reaps the process, fails its
  * invocation, tears the instance down) and a log thread (reads the pipe).
@@ -421,6 +422,8 @@ typedef struct spawn_plan {
     char uid_map[64];
     char gid_map[64];
     const char *tmp_dir;
+    /* False when the package or the temporary directory lies under /tmp, which the mount would hide. */
+    bool private_tmp;
 } spawn_plan;
 
 static void env_add(spawn_plan *plan, const char *name, const char *value)
@@ -478,9 +481,14 @@ static void child_exec(const spawn_plan *plan, int devnull, int log_fd)
     if (close_range(3, ~0u, 0) != 0)
         for (int fd = 3; fd < 65536; fd++)
             close(fd);
-    child_private_tmp(plan);
-    if (chdir(plan->code_dir) != 0)
+    if (plan->private_tmp)
+        child_private_tmp(plan);
+    if (chdir(plan->code_dir) != 0) {
+        static const char failed[] = "owlery: cannot enter the code directory\n";
+        ssize_t ignored = write(2, failed, sizeof failed - 1);
+        (void)ignored;
         _exit(126);
+    }
     setrlimit(RLIMIT_AS, &plan->memory);
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
@@ -734,6 +742,7 @@ static runtime_instance *instance_start(const lambda_function *fn, const char **
         abort();
     mkdir(tmp_root, 0700);
     plan.tmp_dir = inst->tmp_dir;
+    plan.private_tmp = strncmp(plan.code_dir, "/tmp/", 5) != 0 && strncmp(inst->tmp_dir, "/tmp/", 5) != 0;
 
     char err[256] = "";
     http_server_config config = {.host = "127.0.0.1", .port = 0, .connection_limit = 16,
@@ -921,7 +930,13 @@ bool lambda_runtime_start(owl_store *store, const char *endpoint_url, char *err,
     pthread_cond_init(&rt.changed, &attr);
     pthread_condattr_destroy(&attr);
 
-    const char *data_dir = owl_store_data_dir(store);
+    /* Absolute, because instances get paths under it after changing directory. */
+    char data_dir[PATH_MAX];
+    if (!realpath(owl_store_data_dir(store), data_dir)) {
+        snprintf(err, errlen, "cannot resolve the data directory %s: %s", owl_store_data_dir(store),
+                 strerror(errno));
+        return false;
+    }
     if (strlen(data_dir) >= sizeof rt.data_dir - 64 || strlen(endpoint_url) >= sizeof rt.endpoint_url) {
         snprintf(err, errlen, "data directory or endpoint URL is too long for the Lambda runtime");
         return false;
