@@ -110,7 +110,7 @@ lambda_store_status lambda_function_insert(sqlite3 *db, const lambda_function *f
                            -1, &stmt, NULL) != SQLITE_OK)
         return LAMBDA_STORE_ERROR;
     char *config = dump_compact(fn->config);
-    char *tags = dump_compact(fn->tags ? fn->tags : json_object());
+    char *tags = fn->tags ? dump_compact(fn->tags) : strdup("{}");
     bind_key(stmt, fn->account_id, fn->region, fn->name);
     sqlite3_bind_text(stmt, 4, fn->version, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 5, strcmp(fn->version, LAMBDA_LATEST) == 0 ? 0 : atoll(fn->version));
@@ -136,7 +136,7 @@ lambda_store_status lambda_function_insert(sqlite3 *db, const lambda_function *f
 lambda_store_status lambda_function_update(sqlite3 *db, const lambda_function *fn)
 {
     char *config = dump_compact(fn->config);
-    char *tags = dump_compact(fn->tags ? fn->tags : json_object());
+    char *tags = fn->tags ? dump_compact(fn->tags) : strdup("{}");
     const char *params[] = {config, tags, fn->policy, fn->account_id, fn->region, fn->name,
                             fn->version};
     int rc = owl_store_exec(db,
