@@ -110,8 +110,9 @@ int lambda_function_max_version(sqlite3 *db, const char *account_id, const char 
  * name order, then version order. name NULL lists every function of the
  * account and region (only $LATEST unless all_versions); a name lists that
  * function's versions. after_key skips entries up to and including that
- * key ("NAME" or "NAME:VERSION"). Returns the key of the last entry in
- * next_key when more than max entries exist, else sets next_key to "".
+ * key, an opaque marker of the form NAME:0000000007 (version number, 0 for
+ * $LATEST). When more than max entries exist, next_key receives the key of
+ * the last entry returned; otherwise it is set to "".
  */
 lambda_store_status lambda_function_list(sqlite3 *db, const char *account_id, const char *region,
                                          const char *name, bool all_versions,
@@ -198,7 +199,7 @@ bool lambda_code_extract(const void *zip, size_t len, const char *dest, char *er
 
 typedef enum lambda_invoke_outcome {
     LAMBDA_INVOKE_SUCCESS,        /* payload is the function's response */
-    LAMBDA_INVOKE_FUNCTION_ERROR, /* payload is {"errorMessage","errorType"} */
+    LAMBDA_INVOKE_FUNCTION_ERROR, /* payload is the error document (errorMessage, errorType) */
     LAMBDA_INVOKE_THROTTLED,      /* every instance busy; payload empty */
     LAMBDA_INVOKE_UNAVAILABLE,    /* runtime stopped; payload empty */
 } lambda_invoke_outcome;
