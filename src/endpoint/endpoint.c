@@ -7,6 +7,7 @@
 #include "common/util.h"
 #include "endpoint/internal.h"
 #include "iam/sts.h"
+#include "lambda/lambda.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -28,7 +29,7 @@ static const endpoint_service services[] = {
     {"sts", AWS_PROTOCOL_QUERY, STS_XML_NAMESPACE, sts_handle},
     {"iam", AWS_PROTOCOL_QUERY, IAM_XML_NAMESPACE, service_not_built},
     {"athena", AWS_PROTOCOL_JSON, NULL, service_not_built},
-    {"lambda", AWS_PROTOCOL_REST_JSON, NULL, service_not_built},
+    {"lambda", AWS_PROTOCOL_REST_JSON, NULL, lambda_handle},
     {"s3", AWS_PROTOCOL_REST_XML, NULL, service_not_built},
 };
 
