@@ -100,8 +100,6 @@ unknown:
 void lambda_handle(aws_call *call)
 {
     http_request *req = call->req;
-    http_response_add_header(call->resp, "x-amzn-RequestId", req->request_id);
-
     char err[256];
     aws_form_free(&call->form);
     if (!aws_form_parse(&call->form, req->raw_query, strlen(req->raw_query), err, sizeof err)) {
