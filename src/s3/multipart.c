@@ -273,14 +273,15 @@ void s3_complete_multipart_upload(s3_request *r)
     if (!etag_md5 || !EVP_DigestInit_ex(etag_md5, EVP_md5(), NULL))
         abort();
     bool valid = true;
-    for (size_t i = 0; valid && i < request.count; i++) {
-        const s3_complete_part *want = &request.parts[i];
-        if (i > 0 && want->part_number <= request.parts[i - 1].part_number) {
+    for (size_t i = 1; valid && i < request.count; i++) {
+        if (request.parts[i].part_number <= request.parts[i - 1].part_number) {
             s3_error(r, 400, "InvalidPartOrder", "The list of parts was not in ascending order. The "
                      "parts list must be specified in order by part number.");
             valid = false;
-            break;
         }
+    }
+    for (size_t i = 0; valid && i < request.count; i++) {
+        const s3_complete_part *want = &request.parts[i];
         const part_row *have = find_part(parts, part_count, want->part_number);
         uint8_t md5[16];
         if (!have || strcasecmp(have->etag, want->etag) != 0 || !owl_hex_decode(have->etag, md5, 16)) {

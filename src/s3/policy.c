@@ -4,6 +4,7 @@
 #include "s3/policy.h"
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -126,12 +127,15 @@ static bool check_resource(const char *resource, const void *arg)
         return true;
     if (strncmp(resource, "arn:aws:s3:::", 13) != 0)
         return false;
+    /* The bucket part of the ARN, which may hold wildcards, must match this bucket. */
     const char *rest = resource + 13;
-    size_t n = strlen(bucket);
-    /* The resource must name this bucket or objects in it; wildcards may stand for it. */
-    if (strncmp(rest, bucket, n) == 0 && (rest[n] == '\0' || rest[n] == '/'))
-        return true;
-    return strchr(rest, '*') != NULL || strchr(rest, '?') != NULL;
+    char pattern[256];
+    size_t n = strcspn(rest, "/");
+    if (n == 0 || n >= sizeof pattern)
+        return false;
+    memcpy(pattern, rest, n);
+    pattern[n] = '\0';
+    return fnmatch(pattern, bucket, 0) == 0;
 }
 
 static bool statement_valid(json_t *statement, const char *bucket, char *err, size_t errlen)
