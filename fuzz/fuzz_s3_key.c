@@ -1,8 +1,8 @@
 /*
  * libFuzzer target for object key and path handling: key validation,
  * listing URL and XML encoding, continuation tokens, virtual-hosted Host
- * parsing and bucket name rules. The first input byte selects the host
- * split; the rest is used as a key, host and name.
+ * parsing and bucket name rules. The whole input is used as a
+ * percent-encoded key, a Host header value and a bucket name.
  */
 #include "common/buf.h"
 #include "common/util.h"

@@ -89,7 +89,8 @@ bool s3_canonical_id(sqlite3 *db, const char *account_id, char out[65], char *na
 /* --- helpers (s3.c) --- */
 void s3_error(s3_request *r, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-void s3_internal_error(s3_request *r, const char *what);
+/* Logs and sends a 500 InternalError; failed_step names the step, e.g. "storing the object file". */
+void s3_internal_error(s3_request *r, const char *failed_step);
 /* Loads the request's bucket; sends NoSuchBucket or InternalError and returns false. */
 bool s3_require_bucket(s3_request *r);
 /*

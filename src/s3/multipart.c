@@ -3,10 +3,10 @@
  * CompleteMultipartUpload, AbortMultipartUpload, ListParts and
  * ListMultipartUploads.
  *
- * Each part is its own object file; completion copies the chosen parts
- * into one new object file (copy_file_range, so usually no data passes
- * through user space) and gives it S3's multipart ETag: the MD5 of the
- * concatenated binary part MD5s, "-", the part count. Parts other than the
+ * Each part is its own object file. Completion copies the chosen parts
+ * into one new object file with copy_file_range, so usually no data
+ * passes through user space. The object gets S3's multipart ETag: the MD5
+ * of the concatenated binary part MD5s, "-", the part count. Parts other than the
  * last must be at least 5 MiB (EntityTooSmall); at most 10000 parts.
  */
 #include "common/log.h"
@@ -415,7 +415,7 @@ void s3_list_parts(s3_request *r)
         return;
     part_row *parts = NULL;
     size_t count = 0;
-    /* One extra row tells whether the page is truncated. */
+    /* One extra row shows whether the page is truncated. */
     if (!load_parts(r, upload.upload_id, marker, max_parts + 1, &parts, &count)) {
         s3_internal_error(r, "listing the parts");
         upload_row_clear(&upload);

@@ -92,10 +92,10 @@ char *s3_object_headers_from_request(s3_request *r)
             json_object_set_new(headers, response_header_name(stored_headers[i]), json_string(value));
     }
     const char *encoding = http_request_header(req, "content-encoding");
-    char *kept = encoding ? stored_content_encoding(encoding) : NULL;
-    if (kept)
-        json_object_set_new(headers, "Content-Encoding", json_string(kept));
-    free(kept);
+    char *stored_encoding = encoding ? stored_content_encoding(encoding) : NULL;
+    if (stored_encoding)
+        json_object_set_new(headers, "Content-Encoding", json_string(stored_encoding));
+    free(stored_encoding);
     if (!json_object_get(headers, "Content-Type"))
         json_object_set_new(headers, "Content-Type", json_string("binary/octet-stream"));
     char *text = json_dumps(headers, JSON_COMPACT | JSON_SORT_KEYS);

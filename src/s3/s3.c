@@ -1,8 +1,8 @@
 /*
- * S3 request routing and the helpers every handler uses. Each handler
- * walks the same steps: the endpoint has authenticated the caller; the
- * handler loads the bucket, authorizes through iam_authorize() with the
- * bucket policy and an ACL check, validates its input, acts, responds.
+ * S3 request routing and the helpers every handler uses. The endpoint has
+ * already authenticated the caller. Each handler then loads the bucket,
+ * authorizes through iam_authorize() with the bucket policy and an ACL
+ * check, validates its input, acts and responds.
  *
  * Routing follows the REST paths of the S3 model: the method, whether the
  * request names a bucket and a key, and the subresource in the query
@@ -35,12 +35,13 @@ void s3_error(s3_request *r, int status, const char *code, const char *fmt, ...)
     va_end(ap);
 }
 
-void s3_internal_error(s3_request *r, const char *what)
+void s3_internal_error(s3_request *r, const char *failed_step)
 {
-    owl_log_error("event=s3_internal_error request_id=%s what=\"%s\" sqlite=\"%s\"",
-                  r->call->req->request_id, what, r->db ? sqlite3_errmsg(r->db) : "-");
+    owl_log_error("event=s3_internal_error request_id=%s bucket=%s step=\"%s\" sqlite=\"%s\"",
+                  r->call->req->request_id, r->bucket_name[0] ? r->bucket_name : "-", failed_step,
+                  r->db ? sqlite3_errmsg(r->db) : "-");
     s3_error(r, 500, "InternalError", "We encountered an internal error (%s). Please try again.",
-             what);
+             failed_step);
 }
 
 bool s3_require_bucket(s3_request *r)
@@ -133,7 +134,7 @@ typedef struct acl_check_arg {
     const s3_acl *object_acl;
 } acl_check_arg;
 
-/* Maps an action to the ACL permission S3 checks and whether the bucket's ACL holds it. */
+/* Maps an action to the ACL permission S3 checks and to whether that is the bucket's ACL. */
 static s3_permission acl_permission_for(const char *action, bool *on_bucket)
 {
     static const struct {
@@ -341,7 +342,7 @@ static bool parse_query(aws_call *call, char *err, size_t errlen)
                           errlen);
 }
 
-/* Subresources this server does not implement: 501 instead of a wrong answer. */
+/* Subresources this server does not implement, rejected with 501 instead of a wrong response. */
 static const char *const unsupported_subresources[] = {
     "accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
     "legal-hold", "lifecycle", "logging", "metrics", "notification", "object-lock",
