@@ -9,12 +9,17 @@
  * body limit; then .finish() sees the whole body and fills the response.
  * Bodies are kept in memory up to the limit, unless begin() installs a body
  * sink (req->body_sink), which then receives the body chunk by chunk (S3
- * streams object uploads to a file that way). Either way a body larger
- * than the limit is rejected through .body_too_large() without reading the
- * rest.
+ * streams object uploads to a file that way). A declared Content-Length over
+ * the limit is rejected before any body byte is read; a body that grows past
+ * it (chunked encoding) is read and dropped until it ends and then rejected,
+ * or the connection is closed once HTTP_MAX_DISCARD_BYTES were dropped.
  *
- * A response body is either in memory (resp->body) or, when resp->body_fd
- * is set, a byte range of an open file that the server sends and closes.
+ * A response body is either in memory (resp->body) or, when
+ * resp->has_body_fd is set, a byte range of an open file that the server
+ * sends and closes.
+ *
+ * Limits: HTTP_MAX_HEADERS request headers, 128 KiB for the request line and
+ * headers together, 1024 connections and a 60 s idle timeout by default.
  */
 #ifndef OWL_HTTP_HTTP_H
 #define OWL_HTTP_HTTP_H
@@ -25,8 +30,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Header count and total header bytes a request may carry. */
+/* Headers a request may carry. */
 #define HTTP_MAX_HEADERS 128
+/* Body bytes read and dropped after a body went over its limit, before closing. */
+#define HTTP_MAX_DISCARD_BYTES (64u << 20)
 
 typedef struct http_header {
     char *name; /* lowercased */
@@ -36,7 +43,7 @@ typedef struct http_header {
 /*
  * Receiver of a request body that is not kept in memory. write() gets each
  * chunk in order and returns false to fail the request: the server then
- * discards the rest of the body, sets req->body_sink_failed and still calls
+ * drops the rest of the body, sets req->body_sink_failed and still calls
  * .finish(). close() runs exactly once when the request ends, whatever
  * happened, after .done().
  */

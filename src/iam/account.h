@@ -7,6 +7,7 @@
 #ifndef OWL_IAM_ACCOUNT_H
 #define OWL_IAM_ACCOUNT_H
 
+#include "iam/evaluate.h"
 #include "store/store.h"
 
 #include <stdbool.h>
@@ -19,13 +20,6 @@
 #define IAM_ARN_MAX 2048
 
 extern const owl_schema owl_iam_schema;
-
-typedef enum iam_principal_type {
-    IAM_PRINCIPAL_ANONYMOUS,
-    IAM_PRINCIPAL_ROOT,
-    IAM_PRINCIPAL_USER,
-    IAM_PRINCIPAL_ASSUMED_ROLE,
-} iam_principal_type;
 
 /* The authenticated caller of one request. */
 typedef struct iam_identity {
@@ -53,6 +47,7 @@ typedef enum iam_status {
     IAM_ALREADY_EXISTS,
     IAM_INVALID,
     IAM_STORE_ERROR,
+    IAM_EXPIRED,
 } iam_status;
 
 /* Returns true when id is exactly 12 ASCII digits. */
@@ -79,7 +74,7 @@ iam_status iam_account_list(sqlite3 *db, bool (*fn)(const iam_account *, void *)
 
 /*
  * Resolves an access key to its principal and secret. Only active keys
- * resolve; expired temporary keys return IAM_NOT_FOUND. session_token_out,
+ * resolve; temporary keys past their expiry return IAM_EXPIRED. session_token_out,
  * when non-NULL, receives a malloc'ed token for temporary keys (NULL for
  * long-term keys); the caller frees it.
  */

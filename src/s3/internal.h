@@ -87,6 +87,8 @@ bool s3_canonical_id(sqlite3 *db, const char *account_id, char out[65], char *na
                      size_t name_len);
 
 /* --- helpers (s3.c) --- */
+/* Drops the response built so far, keeping only the x-amz-request-id and x-amz-id-2 headers. */
+void s3_reset_response(s3_request *r);
 void s3_error(s3_request *r, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Logs and sends a 500 InternalError; failed_step names the step, e.g. "storing the object file". */

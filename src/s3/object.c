@@ -569,8 +569,7 @@ void s3_delete_objects(s3_request *r)
     }
     owl_buf_puts(&xml, "</DeleteResult>");
     s3_delete_request_free(&request);
-    http_response_reset(r->call->resp);
-    http_response_add_header(r->call->resp, "x-amz-request-id", r->call->req->request_id);
+    s3_reset_response(r);
     s3_send_xml(r, &xml);
     owl_buf_free(&xml);
 }

@@ -25,10 +25,16 @@
 
 /* --- request context --------------------------------------------------- */
 
-void s3_error(s3_request *r, int status, const char *code, const char *fmt, ...)
+void s3_reset_response(s3_request *r)
 {
     http_response_reset(r->call->resp);
     http_response_add_header(r->call->resp, "x-amz-request-id", r->call->req->request_id);
+    http_response_add_header(r->call->resp, "x-amz-id-2", r->call->req->request_id);
+}
+
+void s3_error(s3_request *r, int status, const char *code, const char *fmt, ...)
+{
+    s3_reset_response(r);
     va_list ap;
     va_start(ap, fmt);
     aws_call_verror(r->call, status, code, fmt, ap);
@@ -207,7 +213,7 @@ bool s3_authorize_quietly(s3_request *r, const char *action, const char *key,
 {
     if (s3_authorize(r, action, key, object_acl, context, context_count))
         return true;
-    http_response_reset(r->call->resp);
+    s3_reset_response(r);
     r->call->error_code[0] = '\0';
     return false;
 }
@@ -501,7 +507,6 @@ void s3_handle(aws_call *call)
     }
 
     r.db = owl_store_acquire(call->store);
-    http_response_add_header(call->resp, "x-amz-request-id", call->req->request_id);
     const char *method = call->req->method;
     if (!r.bucket_name[0]) {
         if (strcmp(method, "GET") == 0) {
