@@ -532,7 +532,6 @@ def test_cross_account_bucket_policy_user(server):
     assert error_code(exc) == "AccessDenied"
 
 
-@pytest.mark.xfail(strict=True, reason=EVALUATOR_MISSING)
 def test_cross_account_acl_grant_object_writer(server):
     c = s3(server)
     c.create_bucket(Bucket="acl-shared", ObjectOwnership="ObjectWriter")
@@ -565,8 +564,6 @@ def test_cross_account_missing_key_is_access_denied(server):
     assert error_code(exc) == "AccessDenied"
 
 
-@pytest.mark.xfail(strict=True, reason=EVALUATOR_MISSING + "; unsigned requests also need the SigV4 "
-                   "verifier to pass them on as anonymous callers")
 def test_anonymous_read_of_public_object(server):
     c = s3(server)
     c.create_bucket(Bucket="public-bucket", ObjectOwnership="ObjectWriter")
