@@ -9,7 +9,9 @@
  *                    on colelction.delim (\002) and mapkey.delim (\003).
  *   OpenCSVSerde     read_csv with separatorChar, quoteChar, escapeChar;
  *                    every field is read as text, empty fields are '' and
- *                    not NULL, then cast to the declared type.
+ *                    not NULL, then cast to the declared type. NOTE: DuckDB
+ *                    has one escape character, so a doubled quote ("") is
+ *                    not read as a quote when escapeChar is not the quote.
  *   JsonSerDe        read_ndjson_objects, keys matched case-insensitively
  *                    (openx and hcatalog serdes both lowercase keys).
  *   ParquetHiveSerDe read_parquet, columns matched by name.
@@ -264,7 +266,7 @@ static void put_reader(owl_buf *b, const engine_table *t, bind_format format) {
     case FORMAT_JSON:
         owl_buf_puts(b, "read_ndjson_objects(");
         put_file_list(b, t);
-        owl_buf_puts(b, ", compression='auto', filename='" FILE_COLUMN "')");
+        owl_buf_puts(b, ", filename='" FILE_COLUMN "')");
         break;
     case FORMAT_PARQUET:
         owl_buf_puts(b, "read_parquet(");
@@ -277,7 +279,7 @@ static void put_reader(owl_buf *b, const engine_table *t, bind_format format) {
 /* Appends the expression for data column i of a table read with format. */
 static void put_column(owl_buf *b, const engine_table *t, size_t i, const engine_hive_type *type,
                        bind_format format) {
-    const char *name = t->columns[i].name;
+    char *name = engine_lower_dup(t->columns[i].name);
     char ref[32];
     snprintf(ref, sizeof ref, "r.c%zu", i);
     switch (format) {
@@ -347,6 +349,7 @@ static void put_column(owl_buf *b, const engine_table *t, size_t i, const engine
     }
     owl_buf_puts(b, " AS ");
     engine_put_ident(b, name);
+    free(name);
 }
 
 /* ---------------------------------------------------------------- catalogs */
@@ -485,11 +488,12 @@ bool engine_bind_table(engine_db *db, const char *catalog_in, const char *databa
                                                        : &t->partition_keys[i - t->column_count];
         if (i)
             owl_buf_puts(&sql, ", ");
+        char *col_name = engine_lower_dup(col->name);
         if (t->file_count == 0) {
             owl_buf_puts(&sql, "CAST(NULL AS ");
             engine_hive_type_put_duckdb(&sql, types[i]);
             owl_buf_puts(&sql, ") AS ");
-            engine_put_ident(&sql, col->name);
+            engine_put_ident(&sql, col_name);
         } else if (i < t->column_count) {
             put_column(&sql, t, i, types[i], format);
         } else {
@@ -497,8 +501,9 @@ bool engine_bind_table(engine_db *db, const char *catalog_in, const char *databa
             snprintf(ref, sizeof ref, "p.p%zu", i - t->column_count);
             put_text_value(&sql, ref, types[i], "\001\002\003\004\005\006\007\010", 1);
             owl_buf_puts(&sql, " AS ");
-            engine_put_ident(&sql, col->name);
+            engine_put_ident(&sql, col_name);
         }
+        free(col_name);
     }
     if (t->file_count == 0) {
         owl_buf_puts(&sql, " WHERE false");

@@ -30,7 +30,9 @@
 
 static const char *const engine_macros[] = {
     "CREATE MACRO __owl_mysql_format(f) AS " OWL_MYSQL_FORMAT,
-    "CREATE MACRO date_parse(s, f) AS strptime(s, __owl_mysql_format(f))",
+    /* TODO: date_parse needs a C scalar function: DuckDB 1.4 binds macro
+     * bodies at CREATE MACRO and rejects strptime(s, replace(f, ...)) there
+     * ("strptime format must be a constant"). */
     "CREATE MACRO date_format(t, f) AS strftime(t, __owl_mysql_format(f))",
     "CREATE MACRO from_iso8601_timestamp(s) AS CAST(s AS TIMESTAMPTZ)",
     "CREATE MACRO from_iso8601_date(s) AS CAST(s AS DATE)",
@@ -84,8 +86,12 @@ static const char *const engine_macros[] = {
     "CREATE MACRO year_of_week(x) AS isoyear(x)",
     "CREATE MACRO yow(x) AS isoyear(x)",
     "CREATE MACRO last_day_of_month(x) AS last_day(x)",
-    "CREATE MACRO array_join(a, d) AS array_to_string(a, d),"
-    " (a, d, n) AS array_to_string(list_transform(a, x -> coalesce(CAST(x AS VARCHAR), n)), d)",
+    /* Trino skips NULL elements unless a replacement is given. DuckDB's
+     * array_to_string needs a constant separator, which a macro body is not. */
+    "CREATE MACRO array_join(a, d) AS coalesce(list_reduce(list_transform(list_filter(a,"
+    " x -> x IS NOT NULL), x -> CAST(x AS VARCHAR)), (x, y) -> x || d || y), ''),"
+    " (a, d, n) AS coalesce(list_reduce(list_transform(a, x -> coalesce(CAST(x AS VARCHAR), n)),"
+    " (x, y) -> x || d || y), '')",
     "CREATE MACRO array_max(a) AS list_max(a)",
     "CREATE MACRO array_min(a) AS list_min(a)",
     "CREATE MACRO array_union(a, b) AS list_distinct(list_concat(a, b))",
@@ -185,8 +191,8 @@ engine_db *engine_db_open(const engine_db_options *options, char **err) {
         free(db);
         return NULL;
     }
-    bool ok = engine_db_set(config, "TimeZone", "UTC", err);
-    if (ok && options && options->threads > 0) {
+    bool ok = true;
+    if (options && options->threads > 0) {
         char threads[16];
         snprintf(threads, sizeof threads, "%d", options->threads);
         ok = engine_db_set(config, "threads", threads, err);
@@ -215,6 +221,9 @@ engine_db *engine_db_open(const engine_db_options *options, char **err) {
         free(db);
         return NULL;
     }
+    /* TimeZone exists only when DuckDB has its ICU extension; without it
+     * TIMESTAMPTZ values are already UTC. */
+    engine_exec(db, "SET TimeZone = 'UTC'", NULL);
     for (size_t i = 0; i < sizeof engine_macros / sizeof engine_macros[0]; i++) {
         if (!engine_exec(db, engine_macros[i], err)) {
             engine_db_close(db);

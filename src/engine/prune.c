@@ -4,9 +4,9 @@
  *
  * Each occurrence of the table in a SELECT is judged on its own and a
  * partition is kept when any occurrence may need it. Expressions evaluate
- * to yes, no or unknown; only "no" drops a partition, so anything the
- * evaluator does not understand (functions, column-to-column comparisons,
- * subqueries, NULL partition values in comparisons) keeps it. An occurrence
+ * to yes, no, SQL NULL or unknown; only no and NULL drop a partition, so
+ * anything the evaluator does not understand (functions, column-to-column
+ * comparisons, subqueries) keeps it. An occurrence
  * under an outer join or without WHERE keeps every partition.
  */
 #include <stdlib.h>
@@ -15,7 +15,9 @@
 
 #include "engine/internal.h"
 
-typedef enum tri { TRI_NO, TRI_YES, TRI_UNKNOWN } tri;
+/* TRI_NULL is SQL's unknown (a comparison with a NULL partition value),
+ * which WHERE drops; TRI_UNKNOWN means the evaluator cannot tell. */
+typedef enum tri { TRI_NO, TRI_YES, TRI_NULL, TRI_UNKNOWN } tri;
 
 typedef struct prune_ctx {
     const engine_table_ref *ref;
@@ -147,7 +149,8 @@ static tri compare_node(const prune_ctx *c, const char *op, json_t *left, json_t
     if (!lit)
         return TRI_UNKNOWN;
     int order;
-    tri r = c->values[key] && compare(c, key, lit, &order) ? from_order(op, order) : TRI_UNKNOWN;
+    tri r = !c->values[key] ? TRI_NULL
+            : compare(c, key, lit, &order) ? from_order(op, order) : TRI_UNKNOWN;
     free(lit);
     return r;
 }
@@ -166,13 +169,13 @@ static tri eval(const prune_ctx *c, json_t *node) {
             tri r = eval(c, child);
             if (is_and && r == TRI_NO) return TRI_NO;
             if (!is_and && r == TRI_YES) return TRI_YES;
-            if (r == TRI_UNKNOWN) acc = TRI_UNKNOWN;
+            if (r == TRI_UNKNOWN || (r == TRI_NULL && acc != TRI_UNKNOWN)) acc = r;
         }
         return acc;
     }
     if (strcmp(type, "OPERATOR_NOT") == 0) {
         tri r = eval(c, json_array_get(children, 0));
-        return r == TRI_UNKNOWN ? r : r == TRI_YES ? TRI_NO : TRI_YES;
+        return r == TRI_YES ? TRI_NO : r == TRI_NO ? TRI_YES : r;
     }
     if (strcmp(type, "OPERATOR_IS_NULL") == 0 || strcmp(type, "OPERATOR_IS_NOT_NULL") == 0) {
         int key = key_of(c, json_array_get(children, 0));
@@ -189,9 +192,9 @@ static tri eval(const prune_ctx *c, json_t *node) {
         for (size_t i = 1; i < json_array_size(children); i++) {
             tri r = compare_node(c, "COMPARE_EQUAL", col, json_array_get(children, i));
             if (r == TRI_YES) { any = TRI_YES; break; }
-            if (r == TRI_UNKNOWN) any = TRI_UNKNOWN;
+            if (r == TRI_UNKNOWN || (r == TRI_NULL && any != TRI_UNKNOWN)) any = r;
         }
-        if (!negate || any == TRI_UNKNOWN)
+        if (!negate || any == TRI_UNKNOWN || any == TRI_NULL)
             return any;
         return any == TRI_YES ? TRI_NO : TRI_YES;
     }
@@ -200,7 +203,8 @@ static tri eval(const prune_ctx *c, json_t *node) {
         tri lo = compare_node(c, "COMPARE_GREATERTHANOREQUALTO", input, json_object_get(node, "lower"));
         tri hi = compare_node(c, "COMPARE_LESSTHANOREQUALTO", input, json_object_get(node, "upper"));
         if (lo == TRI_NO || hi == TRI_NO) return TRI_NO;
-        return lo == TRI_YES && hi == TRI_YES ? TRI_YES : TRI_UNKNOWN;
+        if (lo == TRI_UNKNOWN || hi == TRI_UNKNOWN) return TRI_UNKNOWN;
+        return lo == TRI_NULL || hi == TRI_NULL ? TRI_NULL : TRI_YES;
     }
     if (strncmp(type, "COMPARE_", 8) == 0 && json_object_get(node, "left"))
         return compare_node(c, type, json_object_get(node, "left"), json_object_get(node, "right"));
@@ -321,7 +325,8 @@ bool engine_prune_partitions(engine_db *db, const char *sql, const engine_table_
         c.values = values[p];
         for (size_t i = 0; i < occ.count && !needed; i++) {
             c.alias = occ.items[i].alias;
-            needed = eval(&c, occ.items[i].where) != TRI_NO;
+            tri r = eval(&c, occ.items[i].where);
+            needed = r == TRI_YES || r == TRI_UNKNOWN;
         }
         keep[p] = needed;
     }
