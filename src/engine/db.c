@@ -6,7 +6,8 @@
  * Trino names that DuckDB 1.4 already provides with the same meaning (year,
  * month, day, hour, strpos, length, split, nullif, contains, if, try_cast,
  * regexp_extract, element_at on arrays, json_extract, count_if, max_by,
- * array_agg, ...) are left alone. The macros below cover names DuckDB lacks
+ * array_agg, ...) are left alone. NOTE: DuckDB's parser requires three
+ * arguments for IF, so Trino's two-argument if(c, a) is a syntax error. The macros below cover names DuckDB lacks
  * or defines differently; the test table in tests/unit/test_engine_macros.c
  * pins each one to Trino's result.
  */
@@ -52,13 +53,19 @@ static const char *const engine_macros[] = {
     "CREATE MACRO json_extract_scalar(j, p) AS CASE"
     " WHEN json_type(j, p) IN ('OBJECT', 'ARRAY') THEN NULL"
     " ELSE json_extract_string(j, p) END",
+    /* DuckDB's element_at(map) returns a list of values; Trino returns the value. */
+    "CREATE MACRO element_at(c, k) AS c[k]",
+    /* Trino replaces every match. NOTE: Trino writes groups in the
+     * replacement as $1 and DuckDB as \1; they are not translated. */
+    "CREATE MACRO regexp_replace(s, p) AS system.main.regexp_replace(s, p, '', 'g'),"
+    " (s, p, r) AS system.main.regexp_replace(s, p, r, 'g')",
     "CREATE MACRO json_parse(s) AS json(s)",
     "CREATE MACRO json_format(j) AS CAST(j AS VARCHAR)",
     "CREATE MACRO json_size(j, p) AS CASE"
     " WHEN json_type(j, p) = 'ARRAY' THEN json_array_length(j, p)"
     " WHEN json_type(j, p) = 'OBJECT' THEN len(json_keys(j, p)) ELSE 0 END",
     /* The session time zone is UTC, so a plain timestamp is the UTC time. */
-    "CREATE MACRO from_unixtime(x) AS make_timestamp(CAST(round(x * 1000000) AS BIGINT))",
+    "CREATE MACRO from_unixtime(x) AS make_timestamp(CAST(round(CAST(x AS DOUBLE) * 1000000) AS BIGINT))",
     "CREATE MACRO to_unixtime(t) AS epoch(t)",
     /* Trino counts whole units between the two values, which is DuckDB's date_sub. */
     "CREATE MACRO date_diff(u, a, b) AS date_sub(u, a, b)",
