@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import threading
+import time
 from unittest import mock
 
 import botocore.auth
@@ -252,7 +253,12 @@ def test_account_create_generates_key_and_canonical_id(tmp_path):
 
 def test_request_log_has_one_line_per_request(server):
     client(server, "sts", PRODUCER_KEY).get_caller_identity()
-    lines = [line for line in server.log().splitlines() if "event=request " in line]
+    # The line is written once the response has gone out, so it may trail the reply.
+    deadline = time.time() + 5
+    lines = []
+    while not lines and time.time() < deadline:
+        lines = [line for line in server.log().splitlines() if "event=request " in line]
+        time.sleep(0.01)
     assert len(lines) == 1
     assert "service=sts operation=GetCallerIdentity" in lines[0]
     assert f"account={PRODUCER}" in lines[0]
