@@ -189,9 +189,12 @@ void iam_validate(iam_validation *v, const char *value, const char *member, bool
     case IAM_NAME_ANY:
         break;
     case IAM_NAME_ENTITY:
+    case IAM_NAME_SESSION:
         if (!iam_name_valid(value))
             validation_add(v, value, member,
-                           "Member must satisfy regular expression pattern: [\\w+=,.@-]+");
+                           kind == IAM_NAME_ENTITY
+                               ? "Member must satisfy regular expression pattern: [\\w+=,.@-]+"
+                               : "Member must satisfy regular expression pattern: [\\w+=,.@-]*");
         break;
     case IAM_NAME_PATH:
         if (!iam_path_valid(value))

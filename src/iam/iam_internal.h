@@ -56,8 +56,10 @@ typedef struct iam_validation {
 typedef enum iam_name_kind {
     /* Any characters: only the length is checked. */
     IAM_NAME_ANY,
-    /* [\w+=,.@-]+ : users, groups, roles, policies, role session names. */
+    /* [\w+=,.@-]+ : users, groups, roles, policies. */
     IAM_NAME_ENTITY,
+    /* The same characters, as STS words RoleSessionName's pattern: [\w+=,.@-]* */
+    IAM_NAME_SESSION,
     /* A path: "/" or "/" + printable ASCII + "/". */
     IAM_NAME_PATH,
     /* A path prefix: "/" + printable ASCII. */

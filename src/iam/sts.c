@@ -196,7 +196,7 @@ static void sts_assume_role(iam_request *request)
     const char *session_policy = iam_param(request, "Policy");
     iam_validation v = {0};
     iam_validate(&v, role_arn, "roleArn", true, 20, 2048, IAM_NAME_ANY);
-    iam_validate(&v, session_name, "roleSessionName", true, 2, 64, IAM_NAME_ENTITY);
+    iam_validate(&v, session_name, "roleSessionName", true, 2, 64, IAM_NAME_SESSION);
     iam_validate(&v, session_policy, "policy", false, 1, SESSION_POLICY_MAX, IAM_NAME_ANY);
     if (iam_validation_failed(request, &v))
         return;
