@@ -177,14 +177,15 @@ static bool aws_principal_matches(const char *entry, const void *arg)
     const iam_identity *identity = caller->identity;
     char root_arn[64];
     snprintf(root_arn, sizeof root_arn, "arn:aws:iam::%s:root", identity->account_id);
-    if (strcmp(entry, "*") == 0 || strcmp(entry, identity->arn) == 0 ||
-        (identity->role_arn[0] && strcmp(entry, identity->role_arn) == 0)) {
-        caller->match = IAM_TRUST_PRINCIPAL;
-        return true;
-    }
+    /* The account root's ARN names the whole account, also when the caller is that root. */
     if (strcmp(entry, identity->account_id) == 0 || strcmp(entry, root_arn) == 0) {
         if (caller->match != IAM_TRUST_PRINCIPAL)
             caller->match = IAM_TRUST_ACCOUNT;
+        return true;
+    }
+    if (strcmp(entry, "*") == 0 || strcmp(entry, identity->arn) == 0 ||
+        (identity->role_arn[0] && strcmp(entry, identity->role_arn) == 0)) {
+        caller->match = IAM_TRUST_PRINCIPAL;
         return true;
     }
     return false;
