@@ -329,13 +329,14 @@ void iam_xml_document(owl_buf *xml, const char *tag, const char *json)
 
 /* ---- Errors, authorization, ids ---- */
 
-void iam_store_failure(iam_request *request, const char *what)
+void iam_store_failure(iam_request *request, const char *step)
 {
-    owl_log_error("event=iam_store_error request_id=%s operation=%s what=\"%s\" error=\"%s\"",
-                  request->call->req->request_id, request->call->operation, what,
-                  sqlite3_errmsg(request->db));
+    char error[256];
+    owl_log_error("event=iam_store_error request_id=%s operation=%s account=%s step=\"%s\" error=%s",
+                  request->call->req->request_id, request->call->operation, request->account_id,
+                  step, owl_log_quote(error, sizeof error, sqlite3_errmsg(request->db)));
     aws_call_error(request->call, 500, "ServiceFailure",
-                   "The state database failed to %s; retry the request", what);
+                   "The state database failed to %s. Retry the request.", step);
 }
 
 bool iam_authorize_action(iam_request *request, const char *action, const char *resource_arn)
@@ -357,11 +358,11 @@ int iam_exec(iam_request *request, const char *sql, int nparams, const char *con
     if (rc != SQLITE_OK)
         return rc;
     rc = owl_store_exec(request->db, sql, nparams, params);
-    if (rc != SQLITE_OK) {
+    if (rc == SQLITE_OK)
+        rc = owl_store_commit(request->db);
+    if (rc != SQLITE_OK)
         owl_store_rollback(request->db);
-        return rc;
-    }
-    return owl_store_commit(request->db);
+    return rc;
 }
 
 /* ---- Entities ---- */
@@ -420,7 +421,9 @@ iam_status iam_entity_get(sqlite3 *db, const char *account_id, iam_principal_kin
         iam_entity_arn(account_id, kind, entity->path, entity->name, entity->arn, sizeof entity->arn);
     }
     sqlite3_finalize(stmt);
-    return rc == SQLITE_ROW ? IAM_OK : rc == SQLITE_DONE ? IAM_NOT_FOUND : IAM_STORE_ERROR;
+    if (rc == SQLITE_ROW)
+        return IAM_OK;
+    return rc == SQLITE_DONE ? IAM_NOT_FOUND : IAM_STORE_ERROR;
 }
 
 void iam_entity_clear(iam_entity *entity)

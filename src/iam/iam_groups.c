@@ -242,6 +242,10 @@ void iam_op_delete_group(iam_request *request)
          " AND principal_kind = 'group' AND principal_name = ?",
          "Cannot delete entity, must detach all policies first."},
     };
+    if (owl_store_begin(request->db) != SQLITE_OK) {
+        iam_store_failure(request, "begin a transaction");
+        return;
+    }
     for (size_t i = 0; i < sizeof dependents / sizeof dependents[0]; i++) {
         sqlite3_stmt *stmt = NULL;
         int count = -1;
@@ -252,6 +256,8 @@ void iam_op_delete_group(iam_request *request)
                 count = sqlite3_column_int(stmt, 0);
         }
         sqlite3_finalize(stmt);
+        if (count != 0)
+            owl_store_rollback(request->db);
         if (count < 0) {
             iam_store_failure(request, "check the group's dependents");
             return;
@@ -262,8 +268,10 @@ void iam_op_delete_group(iam_request *request)
         }
     }
     const char *params[] = {request->account_id, group.name};
-    if (iam_exec(request, "DELETE FROM iam_groups WHERE account_id = ? AND group_name = ?", 2,
-                 params) != SQLITE_OK) {
+    if (owl_store_exec(request->db, "DELETE FROM iam_groups WHERE account_id = ? AND group_name = ?",
+                       2, params) != SQLITE_OK ||
+        owl_store_commit(request->db) != SQLITE_OK) {
+        owl_store_rollback(request->db);
         iam_store_failure(request, "delete the group");
         return;
     }

@@ -76,8 +76,8 @@ typedef enum iam_name_kind {
 void iam_validate(iam_validation *v, const char *value, const char *member, bool required,
                   size_t min, size_t max, iam_name_kind kind);
 /*
- * Sends the ValidationError when v holds violations and returns true; frees v
- * either way.
+ * Sends the ValidationError and returns true when v contains violations.
+ * Frees v either way.
  */
 bool iam_validation_failed(iam_request *request, iam_validation *v);
 
@@ -127,8 +127,11 @@ void iam_xml_document(owl_buf *xml, const char *tag, const char *json);
 
 /* ---- Errors and authorization ---- */
 
-/* Sends 500 ServiceFailure for a state-database error, naming what failed. */
-void iam_store_failure(iam_request *request, const char *what);
+/*
+ * Logs a state-database error and sends 500 ServiceFailure. step completes
+ * "failed to ..." ("store the user").
+ */
+void iam_store_failure(iam_request *request, const char *step);
 /*
  * Authorizes `action` ("iam:CreateUser") on resource_arn owned by the caller's
  * account; on denial the AccessDenied response is already sent.

@@ -1,9 +1,9 @@
 /*
- * IAM policies: inline policies of users, groups and roles; customer
- * managed policies with their versions; AWS managed policies (read-only,
- * see managed_policies.h); and attachments of managed policies.
+ * IAM policies: inline policies of users, groups and roles, customer
+ * managed policies with their versions, the read-only AWS managed policies
+ * (managed_policies.h), and attachments of managed policies.
  *
- * Limits, as IAM's defaults: a managed policy keeps at most
+ * The limits are IAM's defaults. A managed policy keeps at most
  * IAM_POLICY_VERSIONS_MAX versions, and a user, group or role has at most
  * IAM_ATTACHED_POLICIES_MAX attached policies. A managed policy can be
  * deleted only when nothing is attached to it and only its default version

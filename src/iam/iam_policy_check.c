@@ -2,8 +2,8 @@
  * Interim policy document checks with jansson. See iam_policy_check.h.
  *
  * TODO: replace both bodies with calls into the policy parser and
- * evaluator once iam/policy.h and iam/evaluate.h exist; the signatures
- * are what the IAM API and AssumeRole depend on.
+ * evaluator once iam/policy.h and iam/evaluate.h exist. Keep the
+ * signatures, because the IAM API and AssumeRole depend on them.
  */
 #include "iam/iam_policy_check.h"
 

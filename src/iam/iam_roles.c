@@ -217,6 +217,10 @@ void iam_op_delete_role(iam_request *request)
          " AND principal_kind = 'role' AND principal_name = ?",
          "Cannot delete entity, must detach all policies first."},
     };
+    if (owl_store_begin(request->db) != SQLITE_OK) {
+        iam_store_failure(request, "begin a transaction");
+        return;
+    }
     for (size_t i = 0; i < sizeof dependents / sizeof dependents[0]; i++) {
         sqlite3_stmt *stmt = NULL;
         int count = -1;
@@ -227,6 +231,8 @@ void iam_op_delete_role(iam_request *request)
                 count = sqlite3_column_int(stmt, 0);
         }
         sqlite3_finalize(stmt);
+        if (count != 0)
+            owl_store_rollback(request->db);
         if (count < 0) {
             iam_store_failure(request, "check the role's dependents");
             return;
@@ -237,10 +243,6 @@ void iam_op_delete_role(iam_request *request)
         }
     }
 
-    if (owl_store_begin(request->db) != SQLITE_OK) {
-        iam_store_failure(request, "begin a transaction");
-        return;
-    }
     const char *params[] = {request->account_id, role.name};
     int rc = owl_store_exec(request->db,
                             "DELETE FROM iam_roles WHERE account_id = ? AND role_name = ?", 2, params);

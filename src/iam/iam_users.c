@@ -495,8 +495,15 @@ void iam_op_delete_user(iam_request *request)
         {"SELECT count(*) FROM iam_group_members WHERE account_id = ? AND user_name = ?",
          "Cannot delete entity, must remove users from group first."},
     };
+    /* The checks run inside the transaction so no key or membership can slip in before the delete. */
+    if (owl_store_begin(request->db) != SQLITE_OK) {
+        iam_store_failure(request, "begin a transaction");
+        return;
+    }
     for (size_t i = 0; i < sizeof dependents / sizeof dependents[0]; i++) {
         int count = count_rows(request, dependents[i].sql, user.name);
+        if (count != 0)
+            owl_store_rollback(request->db);
         if (count < 0) {
             iam_store_failure(request, "check the user's dependents");
             return;
@@ -507,10 +514,6 @@ void iam_op_delete_user(iam_request *request)
         }
     }
 
-    if (owl_store_begin(request->db) != SQLITE_OK) {
-        iam_store_failure(request, "begin a transaction");
-        return;
-    }
     const char *params[] = {request->account_id, user.name};
     int rc = owl_store_exec(request->db,
                             "DELETE FROM iam_users WHERE account_id = ? AND user_name = ?", 2, params);

@@ -43,7 +43,7 @@ typedef enum iam_identity_policy_type {
 typedef struct iam_identity_policy {
     iam_identity_policy_type type;
     /*
-     * Where the policy comes from, for messages and logs: the policy ARN of
+     * Origin of the policy, for messages and logs: the policy ARN of
      * a managed policy (arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess), or
      * for inline policies the owner ARN plus "/policy/" and the policy name
      * (arn:aws:iam::111122223333:group/dev/policy/read-data), or
@@ -61,10 +61,11 @@ typedef struct iam_identity_policy {
 typedef bool (*iam_identity_policy_fn)(const iam_identity_policy *policy, void *arg);
 
 /*
- * Calls fn for every identity policy that applies to who, in a fixed order:
- * the user's or role's inline policies by name, then its attached policies
- * by ARN, then (users) each group by name with its inline and then attached
- * policies, and last the session policy. who must come from
+ * Calls fn for every identity policy that applies to who. The order is
+ * fixed: the user's or role's inline policies by name, then its attached
+ * policies by ARN. For users, each group follows by name, with its inline
+ * and then its attached policies. The session policy comes last. who must
+ * come from
  * iam_access_key_resolve() (type, account_id, user_name or role_name, and
  * access_key_id for the session policy). Returns IAM_OK (also when fn
  * stopped the walk or there are no policies) or IAM_STORE_ERROR.

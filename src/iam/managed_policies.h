@@ -1,5 +1,5 @@
 /*
- * The AWS managed policies every account sees under arn:aws:iam::aws:policy/.
+ * The AWS managed policies present in every account under arn:aws:iam::aws:policy/.
  * They are read-only: accounts attach them but cannot version or delete
  * them. The table is static data compiled into owlery.
  */

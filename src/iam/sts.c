@@ -239,7 +239,7 @@ static void sts_assume_role(iam_request *request)
     /*
      * The caller's own account must allow the call unless the trust policy
      * names the caller itself in the same account. The trust policy is
-     * checked above, so this asks only for the identity side: the resource
+     * checked above, so this checks only the identity side: the resource
      * is given the caller's account and no resource policy.
      * TODO: pass the trust policy with the role's account once the
      * evaluator decides cross-account requests itself.

@@ -82,10 +82,10 @@ static void test_pagination(void)
 {
     const char *keys[] = {"a", "b", "c", "d", "e"};
     iam_page page = {.max_items = 2};
-    int taken = 0;
+    int taken_count = 0;
     for (int i = 0; i < 5; i++)
-        taken += iam_page_take(&page, keys[i]);
-    CHECK_INT(taken, 2);
+        taken_count += iam_page_take(&page, keys[i]);
+    CHECK_INT(taken_count, 2);
     CHECK(page.truncated);
     CHECK_STR(page.next_marker, "c");
 
@@ -101,12 +101,12 @@ static void test_pagination(void)
     CHECK_STR(next.next_marker, "e");
 
     /* A marker whose item was deleted resumes at the next key. */
-    iam_page gone = {.max_items = 10, .marker = "bb"};
+    iam_page deleted_marker = {.max_items = 10, .marker = "bb"};
     count = 0;
     for (int i = 0; i < 5; i++)
-        count += iam_page_take(&gone, keys[i]);
+        count += iam_page_take(&deleted_marker, keys[i]);
     CHECK_INT(count, 3);
-    CHECK(!gone.truncated);
+    CHECK(!deleted_marker.truncated);
 }
 
 static void test_policy_document_check(void)
