@@ -7,6 +7,7 @@
 #ifndef OWL_IAM_ACCOUNT_H
 #define OWL_IAM_ACCOUNT_H
 
+#include "iam/evaluate.h"
 #include "store/store.h"
 
 #include <stdbool.h>
@@ -19,13 +20,6 @@
 #define IAM_ARN_MAX 2048
 
 extern const owl_schema owl_iam_schema;
-
-typedef enum iam_principal_type {
-    IAM_PRINCIPAL_ANONYMOUS,
-    IAM_PRINCIPAL_ROOT,
-    IAM_PRINCIPAL_USER,
-    IAM_PRINCIPAL_ASSUMED_ROLE,
-} iam_principal_type;
 
 /* The authenticated caller of one request. */
 typedef struct iam_identity {

@@ -12,21 +12,9 @@
 
 #include "aws/call.h"
 #include "iam/account.h"
+#include "iam/evaluate.h"
 
 #include <stdbool.h>
-
-/* Result of an S3 ACL check for one grantee and permission. */
-typedef enum iam_acl_result {
-    IAM_ACL_NO_OPINION,
-    IAM_ACL_ALLOW,
-} iam_acl_result;
-
-/* A condition key with its values, for service-specific keys such as s3:prefix. */
-typedef struct iam_context_key {
-    const char *name;
-    const char *const *values;
-    size_t count;
-} iam_context_key;
 
 typedef struct iam_resource {
     /* The resource ARN, e.g. arn:aws:s3:::athena-test/lambda/dataset/x.csv. */
