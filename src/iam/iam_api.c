@@ -95,7 +95,7 @@ void iam_handle(aws_call *call)
         return;
     }
 
-    iam_request request = {
+    iam_api_request request = {
         .call = call,
         .db = owl_store_acquire(call->store),
         .account_id = call->identity->account_id,
@@ -106,7 +106,7 @@ void iam_handle(aws_call *call)
 
 /* ---- Parameters and validation ---- */
 
-const char *iam_param(const iam_request *request, const char *name)
+const char *iam_param(const iam_api_request *request, const char *name)
 {
     return aws_form_get(&request->call->form, name);
 }
@@ -216,7 +216,7 @@ void iam_validate(iam_validation *v, const char *value, const char *member, bool
     }
 }
 
-bool iam_validation_failed(iam_request *request, iam_validation *v)
+bool iam_validation_failed(iam_api_request *request, iam_validation *v)
 {
     bool failed = v->count > 0;
     if (failed)
@@ -227,25 +227,32 @@ bool iam_validation_failed(iam_request *request, iam_validation *v)
     return failed;
 }
 
-bool iam_document_param(iam_request *request, const char *document, const char *member,
-                        iam_policy_kind kind)
+bool iam_document_param(iam_api_request *request, const char *document, const char *member,
+                        iam_policy_kind kind, size_t max_size, const char *quota_message)
 {
     iam_validation v = {0};
     if (!document || strlen(document) > 131072)
         iam_validate(&v, document, member, true, 1, 131072, IAM_NAME_ANY);
     if (iam_validation_failed(request, &v))
         return false;
+
     char err[256];
-    if (!iam_policy_document_check(document, kind, err, sizeof err)) {
-        aws_call_error(request->call, 400, "MalformedPolicyDocument", "%s", err);
+    switch (iam_policy_document_check(document, kind, max_size, err, sizeof err)) {
+    case IAM_DOCUMENT_VALID:
+        return true;
+    case IAM_DOCUMENT_TOO_LARGE:
+        aws_call_error(request->call, 409, "LimitExceeded", "%s", quota_message ? quota_message : err);
         return false;
+    case IAM_DOCUMENT_MALFORMED:
+        break;
     }
-    return true;
+    aws_call_error(request->call, 400, "MalformedPolicyDocument", "%s", err);
+    return false;
 }
 
 /* ---- Pagination ---- */
 
-bool iam_page_init(iam_request *request, iam_page *page)
+bool iam_page_init(iam_api_request *request, iam_page *page)
 {
     memset(page, 0, sizeof *page);
     page->max_items = 100;
@@ -329,7 +336,7 @@ void iam_xml_document(owl_buf *xml, const char *tag, const char *json)
 
 /* ---- Errors, authorization, ids ---- */
 
-void iam_store_failure(iam_request *request, const char *step)
+void iam_store_failure(iam_api_request *request, const char *step)
 {
     char error[256];
     owl_log_error("event=iam_store_error request_id=%s operation=%s account=%s step=\"%s\" error=%s",
@@ -339,7 +346,7 @@ void iam_store_failure(iam_request *request, const char *step)
                    "The state database failed to %s. Retry the request.", step);
 }
 
-bool iam_authorize_action(iam_request *request, const char *action, const char *resource_arn)
+bool iam_authorize_action(iam_api_request *request, const char *action, const char *resource_arn)
 {
     iam_resource resource = {.arn = resource_arn, .account_id = request->account_id};
     return iam_authorize(request->call, action, &resource, "AccessDenied");
@@ -352,7 +359,7 @@ void iam_unique_id(const char *prefix, char out[IAM_UNIQUE_ID_LEN + 1])
     owl_random_string(out + n, IAM_UNIQUE_ID_LEN - n, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
 }
 
-int iam_exec(iam_request *request, const char *sql, int nparams, const char *const *params)
+int iam_exec(iam_api_request *request, const char *sql, int nparams, const char *const *params)
 {
     int rc = owl_store_begin(request->db);
     if (rc != SQLITE_OK)
@@ -432,7 +439,7 @@ void iam_entity_clear(iam_entity *entity)
     entity->trust_policy = NULL;
 }
 
-bool iam_entity_require(iam_request *request, iam_principal_kind kind, const char *name,
+bool iam_entity_require(iam_api_request *request, iam_principal_kind kind, const char *name,
                         iam_entity *entity)
 {
     iam_status status = iam_entity_get(request->db, request->account_id, kind, name, entity);

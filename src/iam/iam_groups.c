@@ -23,7 +23,7 @@ static void group_xml(owl_buf *xml, const iam_entity *group)
 }
 
 /* Fills entity from columns name, id, path, created_at starting at column `first`. */
-static void entity_from_row(iam_request *request, iam_principal_kind kind, sqlite3_stmt *stmt,
+static void entity_from_row(iam_api_request *request, iam_principal_kind kind, sqlite3_stmt *stmt,
                             int first, iam_entity *entity)
 {
     memset(entity, 0, sizeof *entity);
@@ -36,7 +36,7 @@ static void entity_from_row(iam_request *request, iam_principal_kind kind, sqlit
                    sizeof entity->arn);
 }
 
-static const char *group_name_param(iam_request *request)
+static const char *group_name_param(iam_api_request *request)
 {
     const char *name = iam_param(request, "GroupName");
     iam_validation v = {0};
@@ -44,7 +44,7 @@ static const char *group_name_param(iam_request *request)
     return iam_validation_failed(request, &v) ? NULL : name;
 }
 
-void iam_op_create_group(iam_request *request)
+void iam_op_create_group(iam_api_request *request)
 {
     const char *name = iam_param(request, "GroupName");
     const char *path = iam_param(request, "Path");
@@ -88,7 +88,7 @@ void iam_op_create_group(iam_request *request)
     owl_buf_free(&xml);
 }
 
-void iam_op_get_group(iam_request *request)
+void iam_op_get_group(iam_api_request *request)
 {
     const char *name = group_name_param(request);
     iam_page page;
@@ -143,7 +143,7 @@ void iam_op_get_group(iam_request *request)
 }
 
 /* Lists groups: all of the account's (user_name NULL) or those user_name belongs to. */
-static void list_groups(iam_request *request, const char *user_name, const char *prefix,
+static void list_groups(iam_api_request *request, const char *user_name, const char *prefix,
                         iam_page *page)
 {
     sqlite3_stmt *stmt = NULL;
@@ -189,7 +189,7 @@ static void list_groups(iam_request *request, const char *user_name, const char 
     owl_buf_free(&xml);
 }
 
-void iam_op_list_groups(iam_request *request)
+void iam_op_list_groups(iam_api_request *request)
 {
     const char *prefix = iam_param(request, "PathPrefix");
     iam_validation v = {0};
@@ -204,7 +204,7 @@ void iam_op_list_groups(iam_request *request)
     list_groups(request, NULL, prefix, &page);
 }
 
-void iam_op_list_groups_for_user(iam_request *request)
+void iam_op_list_groups_for_user(iam_api_request *request)
 {
     const char *name = iam_param(request, "UserName");
     iam_validation v = {0};
@@ -219,7 +219,7 @@ void iam_op_list_groups_for_user(iam_request *request)
     list_groups(request, user.name, NULL, &page);
 }
 
-void iam_op_delete_group(iam_request *request)
+void iam_op_delete_group(iam_api_request *request)
 {
     const char *name = group_name_param(request);
     if (!name)
@@ -279,7 +279,7 @@ void iam_op_delete_group(iam_request *request)
 }
 
 /* Looks up the GroupName and UserName of a membership call; authorizes action on the group. */
-static bool membership_params(iam_request *request, const char *action, iam_entity *group,
+static bool membership_params(iam_api_request *request, const char *action, iam_entity *group,
                               iam_entity *user)
 {
     const char *group_name = iam_param(request, "GroupName");
@@ -294,7 +294,7 @@ static bool membership_params(iam_request *request, const char *action, iam_enti
            iam_authorize_action(request, action, group->arn);
 }
 
-void iam_op_add_user_to_group(iam_request *request)
+void iam_op_add_user_to_group(iam_api_request *request)
 {
     iam_entity group, user;
     if (!membership_params(request, "iam:AddUserToGroup", &group, &user))
@@ -337,7 +337,7 @@ void iam_op_add_user_to_group(iam_request *request)
     aws_call_query_result(request->call, "");
 }
 
-void iam_op_remove_user_from_group(iam_request *request)
+void iam_op_remove_user_from_group(iam_api_request *request)
 {
     iam_entity group, user;
     if (!membership_params(request, "iam:RemoveUserFromGroup", &group, &user))

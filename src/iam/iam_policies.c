@@ -24,16 +24,17 @@ typedef struct kind_names {
     const char *member;  /* "userName" */
     size_t max_length;
     const char *quota;   /* "PoliciesPerUser" */
+    size_t inline_size_max;
 } kind_names;
 
 static const kind_names names_of[] = {
-    [IAM_KIND_USER] = {"UserName", "userName", 128, "PoliciesPerUser"},
-    [IAM_KIND_GROUP] = {"GroupName", "groupName", 128, "PoliciesPerGroup"},
-    [IAM_KIND_ROLE] = {"RoleName", "roleName", 64, "PoliciesPerRole"},
+    [IAM_KIND_USER] = {"UserName", "userName", 128, "PoliciesPerUser", IAM_USER_POLICY_SIZE_MAX},
+    [IAM_KIND_GROUP] = {"GroupName", "groupName", 128, "PoliciesPerGroup", IAM_GROUP_POLICY_SIZE_MAX},
+    [IAM_KIND_ROLE] = {"RoleName", "roleName", 64, "PoliciesPerRole", IAM_ROLE_POLICY_SIZE_MAX},
 };
 
 /* Reads and validates the entity name parameter, then looks the entity up. */
-static bool principal_param(iam_request *request, iam_principal_kind kind, iam_validation *v,
+static bool principal_param(iam_api_request *request, iam_principal_kind kind, iam_validation *v,
                             iam_entity *entity)
 {
     const char *name = iam_param(request, names_of[kind].param);
@@ -48,15 +49,20 @@ static bool principal_param(iam_request *request, iam_principal_kind kind, iam_v
 
 /* ---- Inline policies ---- */
 
-static void put_inline_policy(iam_request *request, iam_principal_kind kind, const char *action)
+static void put_inline_policy(iam_api_request *request, iam_principal_kind kind, const char *action)
 {
     const char *policy_name = iam_param(request, "PolicyName");
     const char *document = iam_param(request, "PolicyDocument");
     iam_validation v = {0};
     iam_validate(&v, policy_name, "policyName", true, 1, 128, IAM_NAME_ENTITY);
     iam_entity entity;
-    if (!principal_param(request, kind, &v, &entity) ||
-        !iam_document_param(request, document, "policyDocument", IAM_POLICY_IDENTITY) ||
+    if (!principal_param(request, kind, &v, &entity))
+        return;
+    char quota_message[256];
+    snprintf(quota_message, sizeof quota_message, "Maximum policy size of %zu bytes exceeded for %s %s",
+             names_of[kind].inline_size_max, iam_kind_name(kind), entity.name);
+    if (!iam_document_param(request, document, "policyDocument", IAM_POLICY_IDENTITY,
+                            names_of[kind].inline_size_max, quota_message) ||
         !iam_authorize_action(request, action, entity.arn))
         return;
     const char *params[] = {request->account_id, iam_kind_name(kind), entity.name, policy_name,
@@ -72,7 +78,7 @@ static void put_inline_policy(iam_request *request, iam_principal_kind kind, con
     aws_call_query_result(request->call, "");
 }
 
-static void get_inline_policy(iam_request *request, iam_principal_kind kind, const char *action)
+static void get_inline_policy(iam_api_request *request, iam_principal_kind kind, const char *action)
 {
     const char *policy_name = iam_param(request, "PolicyName");
     iam_validation v = {0};
@@ -113,7 +119,7 @@ static void get_inline_policy(iam_request *request, iam_principal_kind kind, con
     sqlite3_finalize(stmt);
 }
 
-static void delete_inline_policy(iam_request *request, iam_principal_kind kind, const char *action)
+static void delete_inline_policy(iam_api_request *request, iam_principal_kind kind, const char *action)
 {
     const char *policy_name = iam_param(request, "PolicyName");
     iam_validation v = {0};
@@ -139,7 +145,7 @@ static void delete_inline_policy(iam_request *request, iam_principal_kind kind, 
     aws_call_query_result(request->call, "");
 }
 
-static void list_inline_policies(iam_request *request, iam_principal_kind kind, const char *action)
+static void list_inline_policies(iam_api_request *request, iam_principal_kind kind, const char *action)
 {
     iam_validation v = {0};
     iam_entity entity;
@@ -179,18 +185,18 @@ static void list_inline_policies(iam_request *request, iam_principal_kind kind, 
     owl_buf_free(&xml);
 }
 
-void iam_op_put_user_policy(iam_request *r) { put_inline_policy(r, IAM_KIND_USER, "iam:PutUserPolicy"); }
-void iam_op_get_user_policy(iam_request *r) { get_inline_policy(r, IAM_KIND_USER, "iam:GetUserPolicy"); }
-void iam_op_delete_user_policy(iam_request *r) { delete_inline_policy(r, IAM_KIND_USER, "iam:DeleteUserPolicy"); }
-void iam_op_list_user_policies(iam_request *r) { list_inline_policies(r, IAM_KIND_USER, "iam:ListUserPolicies"); }
-void iam_op_put_group_policy(iam_request *r) { put_inline_policy(r, IAM_KIND_GROUP, "iam:PutGroupPolicy"); }
-void iam_op_get_group_policy(iam_request *r) { get_inline_policy(r, IAM_KIND_GROUP, "iam:GetGroupPolicy"); }
-void iam_op_delete_group_policy(iam_request *r) { delete_inline_policy(r, IAM_KIND_GROUP, "iam:DeleteGroupPolicy"); }
-void iam_op_list_group_policies(iam_request *r) { list_inline_policies(r, IAM_KIND_GROUP, "iam:ListGroupPolicies"); }
-void iam_op_put_role_policy(iam_request *r) { put_inline_policy(r, IAM_KIND_ROLE, "iam:PutRolePolicy"); }
-void iam_op_get_role_policy(iam_request *r) { get_inline_policy(r, IAM_KIND_ROLE, "iam:GetRolePolicy"); }
-void iam_op_delete_role_policy(iam_request *r) { delete_inline_policy(r, IAM_KIND_ROLE, "iam:DeleteRolePolicy"); }
-void iam_op_list_role_policies(iam_request *r) { list_inline_policies(r, IAM_KIND_ROLE, "iam:ListRolePolicies"); }
+void iam_op_put_user_policy(iam_api_request *r) { put_inline_policy(r, IAM_KIND_USER, "iam:PutUserPolicy"); }
+void iam_op_get_user_policy(iam_api_request *r) { get_inline_policy(r, IAM_KIND_USER, "iam:GetUserPolicy"); }
+void iam_op_delete_user_policy(iam_api_request *r) { delete_inline_policy(r, IAM_KIND_USER, "iam:DeleteUserPolicy"); }
+void iam_op_list_user_policies(iam_api_request *r) { list_inline_policies(r, IAM_KIND_USER, "iam:ListUserPolicies"); }
+void iam_op_put_group_policy(iam_api_request *r) { put_inline_policy(r, IAM_KIND_GROUP, "iam:PutGroupPolicy"); }
+void iam_op_get_group_policy(iam_api_request *r) { get_inline_policy(r, IAM_KIND_GROUP, "iam:GetGroupPolicy"); }
+void iam_op_delete_group_policy(iam_api_request *r) { delete_inline_policy(r, IAM_KIND_GROUP, "iam:DeleteGroupPolicy"); }
+void iam_op_list_group_policies(iam_api_request *r) { list_inline_policies(r, IAM_KIND_GROUP, "iam:ListGroupPolicies"); }
+void iam_op_put_role_policy(iam_api_request *r) { put_inline_policy(r, IAM_KIND_ROLE, "iam:PutRolePolicy"); }
+void iam_op_get_role_policy(iam_api_request *r) { get_inline_policy(r, IAM_KIND_ROLE, "iam:GetRolePolicy"); }
+void iam_op_delete_role_policy(iam_api_request *r) { delete_inline_policy(r, IAM_KIND_ROLE, "iam:DeleteRolePolicy"); }
+void iam_op_list_role_policies(iam_api_request *r) { list_inline_policies(r, IAM_KIND_ROLE, "iam:ListRolePolicies"); }
 
 /* ---- Managed policies ---- */
 
@@ -227,7 +233,7 @@ static void managed_from_aws(const iam_aws_policy *aws, managed_policy *policy)
     "policy_name, policy_id, path, default_version, next_version, description, created_at," \
     " updated_at"
 
-static void managed_from_row(iam_request *request, sqlite3_stmt *stmt, managed_policy *policy)
+static void managed_from_row(iam_api_request *request, sqlite3_stmt *stmt, managed_policy *policy)
 {
     memset(policy, 0, sizeof *policy);
     snprintf(policy->name, sizeof policy->name, "%s", (const char *)sqlite3_column_text(stmt, 0));
@@ -249,7 +255,7 @@ static void managed_from_row(iam_request *request, sqlite3_stmt *stmt, managed_p
  * customer managed policy of the caller's account. Sends InvalidInput for a
  * malformed ARN and NoSuchEntity for an unknown policy.
  */
-static bool managed_policy_require(iam_request *request, const char *arn, managed_policy *policy)
+static bool managed_policy_require(iam_api_request *request, const char *arn, managed_policy *policy)
 {
     iam_validation v = {0};
     iam_validate(&v, arn, "policyArn", true, 20, 2048, IAM_NAME_ANY);
@@ -303,7 +309,7 @@ static bool managed_policy_require(iam_request *request, const char *arn, manage
 }
 
 /* Rejects changes to AWS managed policies, which belong to the account "aws". */
-static bool managed_policy_writable(iam_request *request, const managed_policy *policy,
+static bool managed_policy_writable(iam_api_request *request, const managed_policy *policy,
                                     const char *action)
 {
     if (!policy->aws)
@@ -315,7 +321,7 @@ static bool managed_policy_writable(iam_request *request, const managed_policy *
     return false;
 }
 
-static int attachment_count(iam_request *request, const char *arn)
+static int attachment_count(iam_api_request *request, const char *arn)
 {
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(request->db,
@@ -347,7 +353,7 @@ static void policy_xml(owl_buf *xml, const managed_policy *policy, int attachmen
     iam_xml_time(xml, "UpdateDate", policy->updated_at);
 }
 
-void iam_op_create_policy(iam_request *request)
+void iam_op_create_policy(iam_api_request *request)
 {
     const char *name = iam_param(request, "PolicyName");
     const char *path = iam_param(request, "Path");
@@ -358,7 +364,8 @@ void iam_op_create_policy(iam_request *request)
     iam_validate(&v, path, "path", false, 1, 512, IAM_NAME_PATH);
     iam_validate(&v, description, "description", false, 0, 1000, IAM_NAME_ANY);
     if (iam_validation_failed(request, &v) ||
-        !iam_document_param(request, document, "policyDocument", IAM_POLICY_IDENTITY))
+        !iam_document_param(request, document, "policyDocument", IAM_POLICY_IDENTITY,
+                            IAM_MANAGED_POLICY_SIZE_MAX, NULL))
         return;
     /* TODO: Tags of managed policies are not stored yet. */
 
@@ -412,7 +419,7 @@ void iam_op_create_policy(iam_request *request)
     owl_buf_free(&xml);
 }
 
-void iam_op_get_policy(iam_request *request)
+void iam_op_get_policy(iam_api_request *request)
 {
     managed_policy policy;
     if (!managed_policy_require(request, iam_param(request, "PolicyArn"), &policy) ||
@@ -431,7 +438,7 @@ void iam_op_get_policy(iam_request *request)
     owl_buf_free(&xml);
 }
 
-void iam_op_delete_policy(iam_request *request)
+void iam_op_delete_policy(iam_api_request *request)
 {
     managed_policy policy;
     if (!managed_policy_require(request, iam_param(request, "PolicyArn"), &policy) ||
@@ -492,7 +499,7 @@ static int managed_policy_compare(const void *a, const void *b)
     return strcmp(((const managed_policy *)a)->arn, ((const managed_policy *)b)->arn);
 }
 
-void iam_op_list_policies(iam_request *request)
+void iam_op_list_policies(iam_api_request *request)
 {
     const char *scope = iam_param(request, "Scope");
     const char *only_attached = iam_param(request, "OnlyAttached");
@@ -590,7 +597,7 @@ static void version_xml(owl_buf *xml, const char *version_id, bool is_default, i
     iam_xml_time(xml, "CreateDate", created_at);
 }
 
-static const char *version_id_param(iam_request *request)
+static const char *version_id_param(iam_api_request *request)
 {
     const char *version = iam_param(request, "VersionId");
     bool valid = version && version[0] == 'v' && version[1] >= '1' && version[1] <= '9' &&
@@ -611,14 +618,14 @@ static const char *version_id_param(iam_request *request)
     return version;
 }
 
-static void version_not_found(iam_request *request, const managed_policy *policy,
+static void version_not_found(iam_api_request *request, const managed_policy *policy,
                               const char *version)
 {
     aws_call_error(request->call, 404, "NoSuchEntity",
                    "Policy %s version %s does not exist or is not attachable.", policy->arn, version);
 }
 
-void iam_op_get_policy_version(iam_request *request)
+void iam_op_get_policy_version(iam_api_request *request)
 {
     managed_policy policy;
     if (!managed_policy_require(request, iam_param(request, "PolicyArn"), &policy))
@@ -668,13 +675,14 @@ void iam_op_get_policy_version(iam_request *request)
     owl_buf_free(&xml);
 }
 
-void iam_op_create_policy_version(iam_request *request)
+void iam_op_create_policy_version(iam_api_request *request)
 {
     managed_policy policy;
     const char *document = iam_param(request, "PolicyDocument");
     const char *set_default = iam_param(request, "SetAsDefault");
     if (!managed_policy_require(request, iam_param(request, "PolicyArn"), &policy) ||
-        !iam_document_param(request, document, "policyDocument", IAM_POLICY_IDENTITY) ||
+        !iam_document_param(request, document, "policyDocument", IAM_POLICY_IDENTITY,
+                            IAM_MANAGED_POLICY_SIZE_MAX, NULL) ||
         !managed_policy_writable(request, &policy, "iam:CreatePolicyVersion") ||
         !iam_authorize_action(request, "iam:CreatePolicyVersion", policy.arn))
         return;
@@ -741,7 +749,7 @@ void iam_op_create_policy_version(iam_request *request)
     owl_buf_free(&xml);
 }
 
-void iam_op_delete_policy_version(iam_request *request)
+void iam_op_delete_policy_version(iam_api_request *request)
 {
     managed_policy policy;
     if (!managed_policy_require(request, iam_param(request, "PolicyArn"), &policy))
@@ -770,7 +778,7 @@ void iam_op_delete_policy_version(iam_request *request)
     aws_call_query_result(request->call, "");
 }
 
-void iam_op_list_policy_versions(iam_request *request)
+void iam_op_list_policy_versions(iam_api_request *request)
 {
     managed_policy policy;
     iam_page page;
@@ -823,7 +831,7 @@ void iam_op_list_policy_versions(iam_request *request)
     owl_buf_free(&xml);
 }
 
-void iam_op_set_default_policy_version(iam_request *request)
+void iam_op_set_default_policy_version(iam_api_request *request)
 {
     managed_policy policy;
     if (!managed_policy_require(request, iam_param(request, "PolicyArn"), &policy))
@@ -853,7 +861,7 @@ void iam_op_set_default_policy_version(iam_request *request)
 
 /* ---- Attachments ---- */
 
-static void attach_policy(iam_request *request, iam_principal_kind kind, const char *action)
+static void attach_policy(iam_api_request *request, iam_principal_kind kind, const char *action)
 {
     iam_validation v = {0};
     iam_entity entity;
@@ -902,7 +910,7 @@ static void attach_policy(iam_request *request, iam_principal_kind kind, const c
     aws_call_query_result(request->call, "");
 }
 
-static void detach_policy(iam_request *request, iam_principal_kind kind, const char *action)
+static void detach_policy(iam_api_request *request, iam_principal_kind kind, const char *action)
 {
     iam_validation v = {0};
     iam_entity entity;
@@ -926,7 +934,7 @@ static void detach_policy(iam_request *request, iam_principal_kind kind, const c
     aws_call_query_result(request->call, "");
 }
 
-static void list_attached_policies(iam_request *request, iam_principal_kind kind,
+static void list_attached_policies(iam_api_request *request, iam_principal_kind kind,
                                    const char *action)
 {
     const char *prefix = iam_param(request, "PathPrefix");
@@ -978,12 +986,12 @@ static void list_attached_policies(iam_request *request, iam_principal_kind kind
     owl_buf_free(&xml);
 }
 
-void iam_op_attach_user_policy(iam_request *r) { attach_policy(r, IAM_KIND_USER, "iam:AttachUserPolicy"); }
-void iam_op_detach_user_policy(iam_request *r) { detach_policy(r, IAM_KIND_USER, "iam:DetachUserPolicy"); }
-void iam_op_list_attached_user_policies(iam_request *r) { list_attached_policies(r, IAM_KIND_USER, "iam:ListAttachedUserPolicies"); }
-void iam_op_attach_group_policy(iam_request *r) { attach_policy(r, IAM_KIND_GROUP, "iam:AttachGroupPolicy"); }
-void iam_op_detach_group_policy(iam_request *r) { detach_policy(r, IAM_KIND_GROUP, "iam:DetachGroupPolicy"); }
-void iam_op_list_attached_group_policies(iam_request *r) { list_attached_policies(r, IAM_KIND_GROUP, "iam:ListAttachedGroupPolicies"); }
-void iam_op_attach_role_policy(iam_request *r) { attach_policy(r, IAM_KIND_ROLE, "iam:AttachRolePolicy"); }
-void iam_op_detach_role_policy(iam_request *r) { detach_policy(r, IAM_KIND_ROLE, "iam:DetachRolePolicy"); }
-void iam_op_list_attached_role_policies(iam_request *r) { list_attached_policies(r, IAM_KIND_ROLE, "iam:ListAttachedRolePolicies"); }
+void iam_op_attach_user_policy(iam_api_request *r) { attach_policy(r, IAM_KIND_USER, "iam:AttachUserPolicy"); }
+void iam_op_detach_user_policy(iam_api_request *r) { detach_policy(r, IAM_KIND_USER, "iam:DetachUserPolicy"); }
+void iam_op_list_attached_user_policies(iam_api_request *r) { list_attached_policies(r, IAM_KIND_USER, "iam:ListAttachedUserPolicies"); }
+void iam_op_attach_group_policy(iam_api_request *r) { attach_policy(r, IAM_KIND_GROUP, "iam:AttachGroupPolicy"); }
+void iam_op_detach_group_policy(iam_api_request *r) { detach_policy(r, IAM_KIND_GROUP, "iam:DetachGroupPolicy"); }
+void iam_op_list_attached_group_policies(iam_api_request *r) { list_attached_policies(r, IAM_KIND_GROUP, "iam:ListAttachedGroupPolicies"); }
+void iam_op_attach_role_policy(iam_api_request *r) { attach_policy(r, IAM_KIND_ROLE, "iam:AttachRolePolicy"); }
+void iam_op_detach_role_policy(iam_api_request *r) { detach_policy(r, IAM_KIND_ROLE, "iam:DetachRolePolicy"); }
+void iam_op_list_attached_role_policies(iam_api_request *r) { list_attached_policies(r, IAM_KIND_ROLE, "iam:ListAttachedRolePolicies"); }

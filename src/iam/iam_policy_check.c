@@ -1,142 +1,30 @@
 /*
- * Interim policy document checks with jansson. See iam_policy_check.h.
- *
- * TODO: replace both bodies with calls into the policy parser and
- * evaluator once iam/policy.h and iam/evaluate.h exist. Keep the
- * signatures, because the IAM API and AssumeRole depend on them.
+ * Policy document checks and trust policy decisions for the IAM API and
+ * AssumeRole. See iam_policy_check.h.
  */
 #include "iam/iam_policy_check.h"
+
+#include "iam/evaluate.h"
 
 #include <fnmatch.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
-static bool string_or_string_list(const json_t *value)
+iam_document_result iam_policy_document_check(const char *json, iam_policy_kind kind,
+                                              size_t max_size, char *err, size_t errlen)
 {
-    if (json_is_string(value))
-        return true;
-    if (!json_is_array(value) || json_array_size(value) == 0)
-        return false;
-    size_t i;
-    const json_t *item;
-    json_array_foreach(value, i, item)
-        if (!json_is_string(item))
-            return false;
-    return true;
-}
-
-static bool principal_valid(const json_t *principal)
-{
-    if (json_is_string(principal))
-        return strcmp(json_string_value(principal), "*") == 0;
-    if (!json_is_object(principal) || json_object_size(principal) == 0)
-        return false;
-    const char *key;
-    const json_t *value;
-    json_object_foreach((json_t *)principal, key, value) {
-        if (strcmp(key, "AWS") != 0 && strcmp(key, "Service") != 0 &&
-            strcmp(key, "Federated") != 0 && strcmp(key, "CanonicalUser") != 0)
-            return false;
-        if (!string_or_string_list(value))
-            return false;
+    iam_policy *policy = NULL;
+    iam_policy_error error;
+    if (iam_policy_parse(json, strlen(json), kind, max_size, &policy, &error) == 0) {
+        iam_policy_free(policy);
+        return IAM_DOCUMENT_VALID;
     }
-    return true;
-}
-
-static bool statement_check(const json_t *statement, iam_policy_kind kind, char *err, size_t errlen)
-{
-    if (!json_is_object(statement)) {
-        snprintf(err, errlen, "Syntax errors in policy.");
-        return false;
-    }
-    const json_t *effect = json_object_get(statement, "Effect");
-    if (!json_is_string(effect)) {
-        snprintf(err, errlen, "Missing required field Effect");
-        return false;
-    }
-    if (strcmp(json_string_value(effect), "Allow") != 0 &&
-        strcmp(json_string_value(effect), "Deny") != 0) {
-        snprintf(err, errlen, "Invalid effect: %s", json_string_value(effect));
-        return false;
-    }
-
-    const json_t *action = json_object_get(statement, "Action");
-    const json_t *not_action = json_object_get(statement, "NotAction");
-    if ((action == NULL) == (not_action == NULL) ||
-        !string_or_string_list(action ? action : not_action)) {
-        snprintf(err, errlen, "Policy statement must contain actions.");
-        return false;
-    }
-
-    const json_t *resource = json_object_get(statement, "Resource");
-    const json_t *not_resource = json_object_get(statement, "NotResource");
-    const json_t *principal = json_object_get(statement, "Principal");
-    const json_t *not_principal = json_object_get(statement, "NotPrincipal");
-    if (kind == IAM_POLICY_TRUST) {
-        if (resource || not_resource) {
-            snprintf(err, errlen, "Has prohibited field Resource");
-            return false;
-        }
-        if (!principal && !not_principal) {
-            snprintf(err, errlen, "Missing required field Principal");
-            return false;
-        }
-        if (!principal_valid(principal ? principal : not_principal)) {
-            snprintf(err, errlen, "Invalid principal in policy");
-            return false;
-        }
-    } else {
-        if (principal || not_principal) {
-            snprintf(err, errlen, "Policy document should not specify a principal.");
-            return false;
-        }
-        if ((resource == NULL) == (not_resource == NULL) ||
-            !string_or_string_list(resource ? resource : not_resource)) {
-            snprintf(err, errlen, "Policy statement must contain resources.");
-            return false;
-        }
-    }
-    const json_t *condition = json_object_get(statement, "Condition");
-    if (condition && !json_is_object(condition)) {
-        snprintf(err, errlen, "Syntax errors in policy.");
-        return false;
-    }
-    return true;
-}
-
-bool iam_policy_document_check(const char *json, iam_policy_kind kind, char *err, size_t errlen)
-{
-    json_error_t parse_error;
-    json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, &parse_error);
-    if (!root || !json_is_object(root)) {
-        json_decref(root);
-        snprintf(err, errlen, "Syntax errors in policy.");
-        return false;
-    }
-
-    bool ok = true;
-    const json_t *version = json_object_get(root, "Version");
-    const json_t *statement = json_object_get(root, "Statement");
-    if (version && (!json_is_string(version) ||
-                    (strcmp(json_string_value(version), "2012-10-17") != 0 &&
-                     strcmp(json_string_value(version), "2008-10-17") != 0))) {
-        snprintf(err, errlen, "The policy failed legacy parsing");
-        ok = false;
-    } else if (!statement || (json_is_array(statement) && json_array_size(statement) == 0)) {
-        snprintf(err, errlen, "Missing required field Statement");
-        ok = false;
-    } else if (json_is_array(statement)) {
-        size_t i;
-        const json_t *item;
-        json_array_foreach(statement, i, item)
-            if (ok && !statement_check(item, kind, err, errlen))
-                ok = false;
-    } else {
-        ok = statement_check(statement, kind, err, errlen);
-    }
-    json_decref(root);
-    return ok;
+    snprintf(err, errlen, "%s", error.message);
+    /* The parser words a quota overrun as IAM's "Cannot exceed quota for PolicySize: N". */
+    if (strncmp(error.message, "Cannot exceed quota", 19) == 0)
+        return IAM_DOCUMENT_TOO_LARGE;
+    return IAM_DOCUMENT_MALFORMED;
 }
 
 /* ---- Trust policies ---- */
@@ -218,8 +106,13 @@ static iam_trust_result principal_match(const json_t *principal, const iam_ident
     return match.match;
 }
 
-iam_trust_result iam_trust_policy_check(const char *trust_policy, const iam_identity *caller,
-                                        const char *service, const char *action)
+/*
+ * Classifies how the trust policy's unconditional Allow statements name the
+ * caller: its account, itself, or not at all. Only called once the
+ * evaluator has allowed, to tell the two kinds of allow apart.
+ */
+static iam_trust_result trust_classify(const char *trust_policy, const iam_identity *caller,
+                                       const char *service, const char *action)
 {
     json_t *root = json_loads(trust_policy, 0, NULL);
     const json_t *statements = root ? json_object_get(root, "Statement") : NULL;
@@ -251,4 +144,60 @@ iam_trust_result iam_trust_policy_check(const char *trust_policy, const iam_iden
     json_decref(single);
     json_decref(root);
     return denied ? IAM_TRUST_DENIED : result;
+}
+
+/* Fills the evaluator's view of an IAM caller from the resolved identity. */
+static iam_principal principal_of(const iam_identity *caller)
+{
+    iam_principal principal = {
+        .type = caller->type,
+        .account = caller->account_id,
+        .arn = caller->arn,
+        .role_arn = caller->role_arn[0] ? caller->role_arn : NULL,
+        .user_name = caller->user_name[0] ? caller->user_name : NULL,
+        .user_id = caller->user_id[0] ? caller->user_id : NULL,
+    };
+    return principal;
+}
+
+iam_trust_result iam_trust_policy_check(const char *trust_policy, const iam_identity *caller,
+                                        const char *service, const char *action,
+                                        const char *external_id)
+{
+    iam_policy *policy = NULL;
+    iam_policy_error error;
+    if (!trust_policy ||
+        iam_policy_parse(trust_policy, strlen(trust_policy), IAM_POLICY_TRUST, 0, &policy,
+                         &error) != 0)
+        return IAM_TRUST_DENIED;
+
+    iam_request request = {.action = action, .resource = "*"};
+    if (service) {
+        request.principal.type = IAM_PRINCIPAL_SERVICE;
+        request.principal.service = service;
+    } else {
+        request.principal = principal_of(caller);
+        /*
+         * Only the trust policy may decide. With no identity policies, a
+         * user or session in the resource's own account is allowed exactly
+         * when the resource policy allows. A root would be allowed in its
+         * own account by rule, so for roots the role is put in another
+         * account, where a root still needs the resource policy's allow.
+         */
+        if (caller->type == IAM_PRINCIPAL_ROOT)
+            request.resource_account = "aws";
+    }
+    const char *const external_ids[] = {external_id};
+    iam_context_key context = {.key = "sts:ExternalId", .values = external_ids, .count = 1};
+    if (external_id) {
+        request.context = &context;
+        request.context_count = 1;
+    }
+    iam_decision decision = iam_evaluate(&request, NULL, policy, "trust policy");
+    iam_policy_free(policy);
+    if (decision.effect != IAM_ALLOW)
+        return IAM_TRUST_DENIED;
+
+    iam_trust_result kind = trust_classify(trust_policy, caller, service, action);
+    return kind == IAM_TRUST_PRINCIPAL ? IAM_TRUST_PRINCIPAL : IAM_TRUST_ACCOUNT;
 }

@@ -1,53 +1,55 @@
 /*
- * Interim policy checks, until the policy parser and evaluator
- * (iam/policy.h, iam/evaluate.h) replace the bodies of these functions:
- * a JSON syntax and shape check of policy documents, and a minimal reading
- * of role trust policies for AssumeRole.
+ * Policy checks of the IAM API and AssumeRole, on top of the policy parser
+ * (policy.h) and evaluator (evaluate.h): accepting a policy document as IAM
+ * does, and deciding whether a role's trust policy lets a principal or a
+ * service assume the role.
  */
 #ifndef OWL_IAM_POLICY_CHECK_H
 #define OWL_IAM_POLICY_CHECK_H
 
 #include "iam/account.h"
+#include "iam/policy.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef enum iam_policy_kind {
-    /* Identity policies, inline and managed: no Principal, Resource required. */
-    IAM_POLICY_IDENTITY,
-    /* Role trust policies: Principal required, no Resource. */
-    IAM_POLICY_TRUST,
-    /* Session policies passed to AssumeRole: checked like identity policies. */
-    IAM_POLICY_SESSION,
-} iam_policy_kind;
+typedef enum iam_document_result {
+    IAM_DOCUMENT_VALID,
+    /* Rejected by the parser: IAM answers MalformedPolicyDocument. */
+    IAM_DOCUMENT_MALFORMED,
+    /* Over the size quota: IAM answers LimitExceeded. */
+    IAM_DOCUMENT_TOO_LARGE,
+} iam_document_result;
 
 /*
- * Checks a policy document's JSON syntax and basic shape: an object with
- * Version "2012-10-17" or "2008-10-17" (when present) and a Statement
- * (object or non-empty list) whose entries have Effect Allow or Deny,
- * Action or NotAction, and Resource/NotResource and Principal as `kind`
- * requires. Returns true when acceptable; otherwise writes IAM's
- * MalformedPolicyDocument message to err.
+ * Checks a policy document with iam_policy_parse(). kind is
+ * IAM_POLICY_IDENTITY for inline, managed and session policies and
+ * IAM_POLICY_TRUST for role trust policies. max_size is the quota in
+ * non-whitespace characters (0 for none). On rejection err receives IAM's
+ * message ("Missing required field Principal.").
  */
-bool iam_policy_document_check(const char *json, iam_policy_kind kind, char *err, size_t errlen);
+iam_document_result iam_policy_document_check(const char *json, iam_policy_kind kind,
+                                              size_t max_size, char *err, size_t errlen);
 
 typedef enum iam_trust_result {
     /* No statement allows the caller, or a statement denies it. */
     IAM_TRUST_DENIED,
-    /* Allowed because the policy names the caller's account ("123456789012" or its :root ARN). */
+    /* Allowed, and the allowing statement names the caller's account (its ID or :root ARN). */
     IAM_TRUST_ACCOUNT,
-    /* Allowed because the policy names the caller itself (its ARN, or "*"), or the service. */
+    /* Allowed, and the policy names the caller itself (its ARN or "*") or the service. */
     IAM_TRUST_PRINCIPAL,
 } iam_trust_result;
 
 /*
- * Decides whether a role's trust policy lets `caller` (an IAM principal) or
- * `service` (a service principal such as "lambda.amazonaws.com"; pass
- * exactly one of the two) perform `action` ("sts:AssumeRole"). Statements
- * with a Condition are skipped when they allow and applied when they deny,
- * because conditions are not evaluated yet.
+ * Decides whether a role's trust policy alone lets `caller` (an IAM
+ * principal) or `service` (a service principal such as
+ * "lambda.amazonaws.com"; pass exactly one of the two) perform `action`
+ * ("sts:AssumeRole"). external_id, when not NULL, is the sts:ExternalId
+ * that conditions see. The caller's own identity policies are not consulted.
+ * A document that does not parse denies.
  */
 iam_trust_result iam_trust_policy_check(const char *trust_policy, const iam_identity *caller,
-                                        const char *service, const char *action);
+                                        const char *service, const char *action,
+                                        const char *external_id);
 
 #endif

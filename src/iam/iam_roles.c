@@ -16,7 +16,9 @@
 #include <string.h>
 #include <time.h>
 
-static void role_xml(iam_request *request, owl_buf *xml, const iam_entity *role)
+#define TRUST_QUOTA_MESSAGE "Cannot exceed quota for ACLSizePerRole: 2048"
+
+static void role_xml(iam_api_request *request, owl_buf *xml, const iam_entity *role)
 {
     iam_xml_text(xml, "Path", role->path);
     iam_xml_text(xml, "RoleName", role->name);
@@ -30,7 +32,7 @@ static void role_xml(iam_request *request, owl_buf *xml, const iam_entity *role)
     iam_tags_write(request, IAM_KIND_ROLE, role->name, xml);
 }
 
-static const char *role_name_param(iam_request *request)
+static const char *role_name_param(iam_api_request *request)
 {
     const char *name = iam_param(request, "RoleName");
     iam_validation v = {0};
@@ -38,7 +40,7 @@ static const char *role_name_param(iam_request *request)
     return iam_validation_failed(request, &v) ? NULL : name;
 }
 
-void iam_op_create_role(iam_request *request)
+void iam_op_create_role(iam_api_request *request)
 {
     const char *name = iam_param(request, "RoleName");
     const char *path = iam_param(request, "Path");
@@ -65,7 +67,8 @@ void iam_op_create_role(iam_request *request)
         max_session_duration = (int)value;
     }
     if (iam_validation_failed(request, &v) ||
-        !iam_document_param(request, document, "assumeRolePolicyDocument", IAM_POLICY_TRUST))
+        !iam_document_param(request, document, "assumeRolePolicyDocument", IAM_POLICY_TRUST,
+                            IAM_TRUST_POLICY_SIZE_MAX, TRUST_QUOTA_MESSAGE))
         return;
     iam_tag tags[IAM_TAGS_PER_ENTITY];
     int tag_count = iam_tags_parse(request, tags);
@@ -121,7 +124,7 @@ void iam_op_create_role(iam_request *request)
     owl_buf_free(&xml);
 }
 
-void iam_op_get_role(iam_request *request)
+void iam_op_get_role(iam_api_request *request)
 {
     const char *name = role_name_param(request);
     iam_entity role;
@@ -138,7 +141,7 @@ void iam_op_get_role(iam_request *request)
     iam_entity_clear(&role);
 }
 
-void iam_op_list_roles(iam_request *request)
+void iam_op_list_roles(iam_api_request *request)
 {
     const char *prefix = iam_param(request, "PathPrefix");
     iam_validation v = {0};
@@ -196,7 +199,7 @@ void iam_op_list_roles(iam_request *request)
     owl_buf_free(&xml);
 }
 
-void iam_op_delete_role(iam_request *request)
+void iam_op_delete_role(iam_api_request *request)
 {
     const char *name = role_name_param(request);
     iam_entity role;
@@ -263,13 +266,14 @@ void iam_op_delete_role(iam_request *request)
     aws_call_query_result(request->call, "");
 }
 
-void iam_op_update_assume_role_policy(iam_request *request)
+void iam_op_update_assume_role_policy(iam_api_request *request)
 {
     const char *name = role_name_param(request);
     if (!name)
         return;
     const char *document = iam_param(request, "PolicyDocument");
-    if (!iam_document_param(request, document, "policyDocument", IAM_POLICY_TRUST))
+    if (!iam_document_param(request, document, "policyDocument", IAM_POLICY_TRUST,
+                            IAM_TRUST_POLICY_SIZE_MAX, TRUST_QUOTA_MESSAGE))
         return;
     iam_entity role;
     if (!iam_entity_require(request, IAM_KIND_ROLE, name, &role))

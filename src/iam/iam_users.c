@@ -31,7 +31,7 @@ static void user_xml(owl_buf *xml, const iam_entity *user)
 
 /* ---- Tags (users and roles) ---- */
 
-int iam_tags_parse(iam_request *request, iam_tag tags[IAM_TAGS_PER_ENTITY])
+int iam_tags_parse(iam_api_request *request, iam_tag tags[IAM_TAGS_PER_ENTITY])
 {
     int count = 0;
     for (int i = 1;; i++) {
@@ -73,7 +73,7 @@ int iam_tags_parse(iam_request *request, iam_tag tags[IAM_TAGS_PER_ENTITY])
     return count;
 }
 
-int iam_tags_store(iam_request *request, iam_principal_kind kind, const char *name,
+int iam_tags_store(iam_api_request *request, iam_principal_kind kind, const char *name,
                    const iam_tag *tags, int count)
 {
     const char *kind_name = iam_kind_name(kind);
@@ -106,7 +106,7 @@ int iam_tags_store(iam_request *request, iam_principal_kind kind, const char *na
 }
 
 /* Calls fn for each tag of the entity in key order; returns false on a store error. */
-static bool tags_each(iam_request *request, iam_principal_kind kind, const char *name,
+static bool tags_each(iam_api_request *request, iam_principal_kind kind, const char *name,
                       void (*fn)(const char *key, const char *value, void *arg), void *arg)
 {
     sqlite3_stmt *stmt = NULL;
@@ -136,7 +136,7 @@ static void tag_member_xml(const char *key, const char *value, void *arg)
     owl_buf_puts(xml, "</member>");
 }
 
-bool iam_tags_write(iam_request *request, iam_principal_kind kind, const char *name, owl_buf *xml)
+bool iam_tags_write(iam_api_request *request, iam_principal_kind kind, const char *name, owl_buf *xml)
 {
     owl_buf members = OWL_BUF_INIT;
     bool ok = tags_each(request, kind, name, tag_member_xml, &members);
@@ -150,7 +150,7 @@ bool iam_tags_write(iam_request *request, iam_principal_kind kind, const char *n
 }
 
 /* The name parameter of TagUser/TagRole and friends, validated like the entity's name. */
-static const char *tag_target_name(iam_request *request, iam_principal_kind kind)
+static const char *tag_target_name(iam_api_request *request, iam_principal_kind kind)
 {
     const char *param = kind == IAM_KIND_USER ? "UserName" : "RoleName";
     const char *member = kind == IAM_KIND_USER ? "userName" : "roleName";
@@ -160,7 +160,7 @@ static const char *tag_target_name(iam_request *request, iam_principal_kind kind
     return iam_validation_failed(request, &v) ? NULL : name;
 }
 
-static void tag_entity(iam_request *request, iam_principal_kind kind, const char *action)
+static void tag_entity(iam_api_request *request, iam_principal_kind kind, const char *action)
 {
     const char *name = tag_target_name(request, kind);
     if (!name)
@@ -201,7 +201,7 @@ static void tag_entity(iam_request *request, iam_principal_kind kind, const char
     aws_call_query_result(request->call, "");
 }
 
-static void untag_entity(iam_request *request, iam_principal_kind kind, const char *action)
+static void untag_entity(iam_api_request *request, iam_principal_kind kind, const char *action)
 {
     const char *name = tag_target_name(request, kind);
     if (!name)
@@ -255,7 +255,7 @@ static void tag_page_member(const char *key, const char *value, void *arg)
         tag_member_xml(key, value, state->xml);
 }
 
-static void list_entity_tags(iam_request *request, iam_principal_kind kind, const char *action)
+static void list_entity_tags(iam_api_request *request, iam_principal_kind kind, const char *action)
 {
     const char *name = tag_target_name(request, kind);
     iam_page page;
@@ -281,16 +281,16 @@ static void list_entity_tags(iam_request *request, iam_principal_kind kind, cons
     owl_buf_free(&xml);
 }
 
-void iam_op_tag_user(iam_request *r) { tag_entity(r, IAM_KIND_USER, "iam:TagUser"); }
-void iam_op_untag_user(iam_request *r) { untag_entity(r, IAM_KIND_USER, "iam:UntagUser"); }
-void iam_op_list_user_tags(iam_request *r) { list_entity_tags(r, IAM_KIND_USER, "iam:ListUserTags"); }
-void iam_op_tag_role(iam_request *r) { tag_entity(r, IAM_KIND_ROLE, "iam:TagRole"); }
-void iam_op_untag_role(iam_request *r) { untag_entity(r, IAM_KIND_ROLE, "iam:UntagRole"); }
-void iam_op_list_role_tags(iam_request *r) { list_entity_tags(r, IAM_KIND_ROLE, "iam:ListRoleTags"); }
+void iam_op_tag_user(iam_api_request *r) { tag_entity(r, IAM_KIND_USER, "iam:TagUser"); }
+void iam_op_untag_user(iam_api_request *r) { untag_entity(r, IAM_KIND_USER, "iam:UntagUser"); }
+void iam_op_list_user_tags(iam_api_request *r) { list_entity_tags(r, IAM_KIND_USER, "iam:ListUserTags"); }
+void iam_op_tag_role(iam_api_request *r) { tag_entity(r, IAM_KIND_ROLE, "iam:TagRole"); }
+void iam_op_untag_role(iam_api_request *r) { untag_entity(r, IAM_KIND_ROLE, "iam:UntagRole"); }
+void iam_op_list_role_tags(iam_api_request *r) { list_entity_tags(r, IAM_KIND_ROLE, "iam:ListRoleTags"); }
 
 /* ---- Users ---- */
 
-void iam_op_create_user(iam_request *request)
+void iam_op_create_user(iam_api_request *request)
 {
     const char *name = iam_param(request, "UserName");
     const char *path = iam_param(request, "Path");
@@ -349,7 +349,7 @@ void iam_op_create_user(iam_request *request)
 }
 
 /* GetUser without UserName describes the caller; for a root that is the account itself. */
-static void get_root_user(iam_request *request)
+static void get_root_user(iam_api_request *request)
 {
     iam_account account;
     if (iam_account_get(request->db, request->account_id, &account) != IAM_OK) {
@@ -368,7 +368,7 @@ static void get_root_user(iam_request *request)
     owl_buf_free(&xml);
 }
 
-void iam_op_get_user(iam_request *request)
+void iam_op_get_user(iam_api_request *request)
 {
     const char *name = iam_param(request, "UserName");
     iam_validation v = {0};
@@ -402,7 +402,7 @@ void iam_op_get_user(iam_request *request)
     owl_buf_free(&xml);
 }
 
-void iam_op_list_users(iam_request *request)
+void iam_op_list_users(iam_api_request *request)
 {
     const char *prefix = iam_param(request, "PathPrefix");
     iam_validation v = {0};
@@ -456,7 +456,7 @@ void iam_op_list_users(iam_request *request)
 }
 
 /* Returns the number of rows sql (bound to account and name) counts, or -1 on a store error. */
-static int count_rows(iam_request *request, const char *sql, const char *name)
+static int count_rows(iam_api_request *request, const char *sql, const char *name)
 {
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(request->db, sql, -1, &stmt, NULL) != SQLITE_OK)
@@ -468,7 +468,7 @@ static int count_rows(iam_request *request, const char *sql, const char *name)
     return count;
 }
 
-void iam_op_delete_user(iam_request *request)
+void iam_op_delete_user(iam_api_request *request)
 {
     const char *name = iam_param(request, "UserName");
     iam_validation v = {0};
@@ -537,7 +537,7 @@ void iam_op_delete_user(iam_request *request)
  * the calling user; a root caller without UserName acts on its own root keys
  * (user_name NULL). Fills user_name (empty for root) and resource ARN.
  */
-static bool access_key_owner(iam_request *request, char user_name[129], char *arn, size_t arnlen)
+static bool access_key_owner(iam_api_request *request, char user_name[129], char *arn, size_t arnlen)
 {
     const char *name = iam_param(request, "UserName");
     iam_validation v = {0};
@@ -565,7 +565,7 @@ static bool access_key_owner(iam_request *request, char user_name[129], char *ar
     return true;
 }
 
-void iam_op_create_access_key(iam_request *request)
+void iam_op_create_access_key(iam_api_request *request)
 {
     char user_name[129], arn[IAM_ARN_MAX];
     if (!access_key_owner(request, user_name, arn, sizeof arn) ||
@@ -622,7 +622,7 @@ void iam_op_create_access_key(iam_request *request)
     owl_buf_free(&xml);
 }
 
-void iam_op_list_access_keys(iam_request *request)
+void iam_op_list_access_keys(iam_api_request *request)
 {
     char user_name[129], arn[IAM_ARN_MAX];
     iam_page page;
@@ -674,7 +674,7 @@ void iam_op_list_access_keys(iam_request *request)
  * Runs sql (bound to key ID, account, user name and optionally status) on
  * one long-term key of the owner. Sends NoSuchEntity when no row changed.
  */
-static void change_access_key(iam_request *request, const char *action, const char *sql,
+static void change_access_key(iam_api_request *request, const char *action, const char *sql,
                               const char *status)
 {
     const char *key = iam_param(request, "AccessKeyId");
@@ -707,7 +707,7 @@ static void change_access_key(iam_request *request, const char *action, const ch
     aws_call_query_result(request->call, "");
 }
 
-void iam_op_update_access_key(iam_request *request)
+void iam_op_update_access_key(iam_api_request *request)
 {
     const char *status = iam_param(request, "Status");
     if (!status || (strcmp(status, "Active") != 0 && strcmp(status, "Inactive") != 0)) {
@@ -729,7 +729,7 @@ void iam_op_update_access_key(iam_request *request)
                       status);
 }
 
-void iam_op_delete_access_key(iam_request *request)
+void iam_op_delete_access_key(iam_api_request *request)
 {
     change_access_key(request, "iam:DeleteAccessKey",
                       "DELETE FROM access_keys WHERE access_key_id = ?1 AND account_id = ?2"

@@ -177,6 +177,10 @@ iam_status iam_identity_policies_load(sqlite3 *db, const iam_identity *who,
     switch (who->type) {
     case IAM_PRINCIPAL_ANONYMOUS:
     case IAM_PRINCIPAL_ROOT:
+    case IAM_PRINCIPAL_ROLE:
+    case IAM_PRINCIPAL_FEDERATED:
+    case IAM_PRINCIPAL_SERVICE:
+        /* Roles act only through sessions, and owlery has no federated callers. */
         return IAM_OK;
     case IAM_PRINCIPAL_USER:
         walk_principal(&walk, "user", who->user_name, who->arn);

@@ -152,7 +152,7 @@ iam_status iam_role_assume_for_service(sqlite3 *db, const char *role_arn, const 
     if (status != IAM_OK)
         return status;
     if (duration_seconds < IAM_ROLE_SESSION_MIN || duration_seconds > role.max_session_duration ||
-        iam_trust_policy_check(role.trust_policy, NULL, service, "sts:AssumeRole") ==
+        iam_trust_policy_check(role.trust_policy, NULL, service, "sts:AssumeRole", NULL) ==
             IAM_TRUST_DENIED)
         status = IAM_INVALID;
     else
@@ -169,7 +169,7 @@ static void assume_role_denied(aws_call *call, const char *role_arn)
 }
 
 /* Parses DurationSeconds (900-43200, default 3600); sends ValidationError and returns -1 when bad. */
-static int duration_param(iam_request *request)
+static int duration_param(iam_api_request *request)
 {
     const char *text = iam_param(request, "DurationSeconds");
     if (!text)
@@ -188,7 +188,7 @@ static int duration_param(iam_request *request)
     return (int)value;
 }
 
-static void sts_assume_role(iam_request *request)
+static void sts_assume_role(iam_api_request *request)
 {
     aws_call *call = request->call;
     const char *role_arn = iam_param(request, "RoleArn");
@@ -205,7 +205,8 @@ static void sts_assume_role(iam_request *request)
         return;
     char err[256];
     if (session_policy &&
-        !iam_policy_document_check(session_policy, IAM_POLICY_SESSION, err, sizeof err)) {
+        iam_policy_document_check(session_policy, IAM_POLICY_IDENTITY, 0, err, sizeof err) !=
+            IAM_DOCUMENT_VALID) {
         aws_call_error(call, 400, "MalformedPolicyDocument", "%s", err);
         return;
     }
@@ -223,10 +224,10 @@ static void sts_assume_role(iam_request *request)
         return;
     }
     /* A missing role is reported like a denial, as AWS does, so callers cannot probe for roles. */
-    iam_trust_result trust = status == IAM_OK ? iam_trust_policy_check(role.trust_policy,
-                                                                       call->identity, NULL,
-                                                                       "sts:AssumeRole")
-                                              : IAM_TRUST_DENIED;
+    iam_trust_result trust = IAM_TRUST_DENIED;
+    if (status == IAM_OK)
+        trust = iam_trust_policy_check(role.trust_policy, call->identity, NULL, "sts:AssumeRole",
+                                       iam_param(request, "ExternalId"));
     char role_account[IAM_ACCOUNT_ID_LEN + 1];
     const char *role_name;
     role_arn_parse(role_arn, role_account, &role_name);
@@ -295,7 +296,7 @@ void sts_handle(aws_call *call)
         return;
     }
     if (strcmp(call->operation, "AssumeRole") == 0) {
-        iam_request request = {
+        iam_api_request request = {
             .call = call,
             .db = owl_store_acquire(call->store),
             .account_id = call->identity->account_id,

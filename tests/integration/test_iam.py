@@ -277,7 +277,7 @@ def test_role_trust_policy_checked(server):
                     "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]}
     code, message, _ = error_of(api.create_role, RoleName="r1",
                                 AssumeRolePolicyDocument=json.dumps(no_principal))
-    assert (code, message) == ("MalformedPolicyDocument", "Missing required field Principal")
+    assert (code, message) == ("MalformedPolicyDocument", "Missing required field Principal.")
     code, message, _ = error_of(iam(server, validate=False).create_role, RoleName="r1")
     assert code == "ValidationError"
     assert message == ("1 validation error detected: Value null at 'assumeRolePolicyDocument' "
@@ -338,8 +338,27 @@ def test_identity_policy_rejects_principal(server):
     assert (code, message) == ("MalformedPolicyDocument",
                                "Policy document should not specify a principal.")
     code, message, _ = error_of(api.put_user_policy, UserName="p", PolicyName="x",
-                                PolicyDocument='{"Version": "2012-10-17", "Statement": []}')
-    assert (code, message) == ("MalformedPolicyDocument", "Missing required field Statement")
+                                PolicyDocument='{"Version": "2012-10-17"}')
+    assert (code, message) == ("MalformedPolicyDocument", "Missing required field Statement.")
+
+
+def test_policy_size_quotas(server):
+    api = iam(server)
+    api.create_user(UserName="big")
+    actions = [f"s3:GetObjectVersion{i:04d}" for i in range(100)]
+    document = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": actions, "Resource": "*"}]})
+    code, message, status = error_of(api.put_user_policy, UserName="big", PolicyName="x",
+                                     PolicyDocument=document)
+    assert (code, status) == ("LimitExceeded", 409)
+    assert message == "Maximum policy size of 2048 bytes exceeded for user big"
+    api.create_role(RoleName="big-role", AssumeRolePolicyDocument=TRUST_CONSUMER)
+    api.put_role_policy(RoleName="big-role", PolicyName="x", PolicyDocument=document)
+
+    huge = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": actions * 3, "Resource": "*"}]})
+    code, message, _ = error_of(api.create_policy, PolicyName="huge", PolicyDocument=huge)
+    assert (code, message) == ("LimitExceeded", "Cannot exceed quota for PolicySize: 6144")
 
 
 def test_aws_managed_policies_present(server):

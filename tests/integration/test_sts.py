@@ -240,3 +240,23 @@ def test_consumer_user_without_policy_denied(server):
     assert code == "AccessDenied"
     assert message.startswith(f"User: arn:aws:iam::{CONSUMER}:user/nobody is not authorized to "
                               f"perform: sts:AssumeRole on resource: {role['Arn']}")
+
+
+def test_assume_role_external_id_condition(server):
+    document = json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": CONSUMER},
+                       "Action": "sts:AssumeRole",
+                       "Condition": {"StringEquals": {"sts:ExternalId": "tenant-42"}}}],
+    })
+    role = client(server, "iam", PRODUCER_KEY).create_role(
+        RoleName="vendor", AssumeRolePolicyDocument=document)["Role"]
+    api = sts(server, CONSUMER_KEY)
+    code, _, _ = error_of(api.assume_role, RoleArn=role["Arn"], RoleSessionName="no-id")
+    assert code == "AccessDenied"
+    code, _, _ = error_of(api.assume_role, RoleArn=role["Arn"], RoleSessionName="bad-id",
+                          ExternalId="tenant-41")
+    assert code == "AccessDenied"
+    response = api.assume_role(RoleArn=role["Arn"], RoleSessionName="good-id",
+                               ExternalId="tenant-42")
+    assert response["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{PRODUCER}:assumed-role/vendor/good-id"

@@ -112,38 +112,37 @@ static void test_pagination(void)
 static void test_policy_document_check(void)
 {
     char err[256];
-    CHECK(iam_policy_document_check(
-        "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"s3:*\","
-        "\"Resource\":\"*\"}}",
-        IAM_POLICY_IDENTITY, err, sizeof err));
-    CHECK(!iam_policy_document_check("{nope", IAM_POLICY_IDENTITY, err, sizeof err));
+    const char *read_all = "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\","
+                           "\"Action\":\"s3:*\",\"Resource\":\"*\"}}";
+    CHECK_INT(iam_policy_document_check(read_all, IAM_POLICY_IDENTITY, 0, err, sizeof err),
+              IAM_DOCUMENT_VALID);
+    CHECK_INT(iam_policy_document_check("{nope", IAM_POLICY_IDENTITY, 0, err, sizeof err),
+              IAM_DOCUMENT_MALFORMED);
     CHECK_STR(err, "Syntax errors in policy.");
-    CHECK(!iam_policy_document_check(
-        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:*\"}]}",
-        IAM_POLICY_IDENTITY, err, sizeof err));
+    CHECK_INT(iam_policy_document_check(
+                  "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+                  "\"Action\":\"s3:*\"}]}",
+                  IAM_POLICY_IDENTITY, 0, err, sizeof err),
+              IAM_DOCUMENT_MALFORMED);
     CHECK_STR(err, "Policy statement must contain resources.");
-    CHECK(!iam_policy_document_check(
-        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Maybe\",\"Action\":\"s3:*\","
-        "\"Resource\":\"*\"}]}",
-        IAM_POLICY_IDENTITY, err, sizeof err));
-    CHECK_STR(err, "Invalid effect: Maybe");
-    CHECK(!iam_policy_document_check(
-        "{\"Version\":\"2001-01-01\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:*\","
-        "\"Resource\":\"*\"}]}",
-        IAM_POLICY_IDENTITY, err, sizeof err));
-    CHECK_STR(err, "The policy failed legacy parsing");
+    CHECK_INT(iam_policy_document_check(read_all, IAM_POLICY_IDENTITY, 20, err, sizeof err),
+              IAM_DOCUMENT_TOO_LARGE);
+    CHECK_STR(err, "Cannot exceed quota for PolicySize: 20");
 
     const char *trust = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
                         "\"Principal\":{\"Service\":\"lambda.amazonaws.com\"},"
                         "\"Action\":\"sts:AssumeRole\"}]}";
-    CHECK(iam_policy_document_check(trust, IAM_POLICY_TRUST, err, sizeof err));
-    CHECK(!iam_policy_document_check(trust, IAM_POLICY_IDENTITY, err, sizeof err));
+    CHECK_INT(iam_policy_document_check(trust, IAM_POLICY_TRUST, 0, err, sizeof err),
+              IAM_DOCUMENT_VALID);
+    CHECK_INT(iam_policy_document_check(trust, IAM_POLICY_IDENTITY, 0, err, sizeof err),
+              IAM_DOCUMENT_MALFORMED);
     CHECK_STR(err, "Policy document should not specify a principal.");
-    CHECK(!iam_policy_document_check(
-        "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\","
-        "\"Action\":\"sts:AssumeRole\",\"Resource\":\"*\"}]}",
-        IAM_POLICY_TRUST, err, sizeof err));
-    CHECK_STR(err, "Has prohibited field Resource");
+    CHECK_INT(iam_policy_document_check(
+                  "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+                  "\"Principal\":\"*\",\"Action\":\"sts:AssumeRole\",\"Resource\":\"*\"}]}",
+                  IAM_POLICY_TRUST, 0, err, sizeof err),
+              IAM_DOCUMENT_MALFORMED);
+    CHECK_STR(err, "Has prohibited field Resource.");
 }
 
 static iam_identity identity_of(iam_principal_type type, const char *account, const char *arn)
@@ -169,28 +168,35 @@ static void test_trust_policy_check(void)
                                           "arn:aws:iam::" OTHER_ACCOUNT ":user/anyone");
     iam_identity ops = identity_of(IAM_PRINCIPAL_USER, ACCOUNT, "arn:aws:iam::" ACCOUNT ":user/ops");
     iam_identity own_root = identity_of(IAM_PRINCIPAL_ROOT, ACCOUNT, "arn:aws:iam::" ACCOUNT ":root");
-    CHECK_INT(iam_trust_policy_check(trust, &other_root, NULL, "sts:AssumeRole"), IAM_TRUST_ACCOUNT);
-    CHECK_INT(iam_trust_policy_check(trust, &other_user, NULL, "sts:AssumeRole"), IAM_TRUST_ACCOUNT);
-    CHECK_INT(iam_trust_policy_check(trust, &ops, NULL, "sts:AssumeRole"), IAM_TRUST_PRINCIPAL);
-    CHECK_INT(iam_trust_policy_check(trust, &own_root, NULL, "sts:AssumeRole"), IAM_TRUST_DENIED);
-    CHECK_INT(iam_trust_policy_check(trust, &other_root, NULL, "sts:TagSession"), IAM_TRUST_DENIED);
-    CHECK_INT(iam_trust_policy_check(trust, NULL, "lambda.amazonaws.com", "sts:AssumeRole"),
+    CHECK_INT(iam_trust_policy_check(trust, &other_root, NULL, "sts:AssumeRole", NULL), IAM_TRUST_ACCOUNT);
+    CHECK_INT(iam_trust_policy_check(trust, &other_user, NULL, "sts:AssumeRole", NULL), IAM_TRUST_ACCOUNT);
+    CHECK_INT(iam_trust_policy_check(trust, &ops, NULL, "sts:AssumeRole", NULL), IAM_TRUST_PRINCIPAL);
+    CHECK_INT(iam_trust_policy_check(trust, &own_root, NULL, "sts:AssumeRole", NULL), IAM_TRUST_DENIED);
+    CHECK_INT(iam_trust_policy_check(trust, &other_root, NULL, "sts:TagSession", NULL), IAM_TRUST_DENIED);
+    CHECK_INT(iam_trust_policy_check(trust, NULL, "lambda.amazonaws.com", "sts:AssumeRole", NULL),
               IAM_TRUST_PRINCIPAL);
-    CHECK_INT(iam_trust_policy_check(trust, NULL, "ec2.amazonaws.com", "sts:AssumeRole"),
+    CHECK_INT(iam_trust_policy_check(trust, NULL, "ec2.amazonaws.com", "sts:AssumeRole", NULL),
               IAM_TRUST_DENIED);
 
     const char *denying = "{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\","
                           "\"Action\":\"sts:AssumeRole\"},{\"Effect\":\"Deny\",\"Principal\":"
                           "{\"AWS\":\"" OTHER_ACCOUNT "\"},\"Action\":\"sts:AssumeRole\"}]}";
-    CHECK_INT(iam_trust_policy_check(denying, &own_root, NULL, "sts:AssumeRole"),
+    CHECK_INT(iam_trust_policy_check(denying, &own_root, NULL, "sts:AssumeRole", NULL),
               IAM_TRUST_PRINCIPAL);
-    CHECK_INT(iam_trust_policy_check(denying, &other_root, NULL, "sts:AssumeRole"),
+    CHECK_INT(iam_trust_policy_check(denying, &other_root, NULL, "sts:AssumeRole", NULL),
               IAM_TRUST_DENIED);
 
     const char *conditional = "{\"Statement\":{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\""
                               OTHER_ACCOUNT "\"},\"Action\":\"sts:AssumeRole\",\"Condition\":"
                               "{\"StringEquals\":{\"sts:ExternalId\":\"x\"}}}}";
-    CHECK_INT(iam_trust_policy_check(conditional, &other_root, NULL, "sts:AssumeRole"),
+    CHECK_INT(iam_trust_policy_check(conditional, &other_root, NULL, "sts:AssumeRole", NULL),
+              IAM_TRUST_DENIED);
+    CHECK_INT(iam_trust_policy_check(conditional, &other_root, NULL, "sts:AssumeRole", "y"),
+              IAM_TRUST_DENIED);
+    /* The evaluator checks the condition, and an allow it grants counts as naming the account. */
+    CHECK_INT(iam_trust_policy_check(conditional, &other_root, NULL, "sts:AssumeRole", "x"),
+              IAM_TRUST_ACCOUNT);
+    CHECK_INT(iam_trust_policy_check("{not json", &other_root, NULL, "sts:AssumeRole", NULL),
               IAM_TRUST_DENIED);
 }
 
@@ -441,7 +447,9 @@ static void test_aws_managed_policies(void)
     for (size_t i = 0; i < iam_aws_policy_count(); i++) {
         const iam_aws_policy *policy = iam_aws_policy_at(i);
         char err[256];
-        CHECK(iam_policy_document_check(policy->document, IAM_POLICY_IDENTITY, err, sizeof err));
+        CHECK_INT(iam_policy_document_check(policy->document, IAM_POLICY_IDENTITY,
+                                            IAM_MANAGED_POLICY_SIZE_MAX, err, sizeof err),
+                  IAM_DOCUMENT_VALID);
         CHECK_INT(strlen(policy->policy_id), IAM_UNIQUE_ID_LEN);
         CHECK(iam_aws_policy_find(policy->arn) == policy);
         if (i > 0)
