@@ -4,6 +4,7 @@
  */
 #include "iam/identity_store.h"
 
+#include "common/log.h"
 #include "iam/managed_policies.h"
 
 #include <stdio.h>
@@ -227,4 +228,112 @@ iam_status iam_identity_tags_load(sqlite3 *db, const iam_identity *who, iam_iden
                       (const char *)sqlite3_column_text(stmt, 1), arg);
     sqlite3_finalize(stmt);
     return stopped || rc == SQLITE_DONE ? IAM_OK : IAM_STORE_ERROR;
+}
+
+/* ---- Compiled context for the evaluator ---- */
+
+typedef struct context_build {
+    iam_identity_context *context;
+    size_t policy_capacity;
+    size_t session_capacity;
+    size_t tag_capacity;
+    bool invalid;
+} context_build;
+
+static char *copy_string(const char *s)
+{
+    char *copy = strdup(s);
+    if (!copy)
+        abort();
+    return copy;
+}
+
+static void *grow(void *array, size_t *capacity, size_t count, size_t size)
+{
+    if (count < *capacity)
+        return array;
+    *capacity = *capacity ? *capacity * 2 : 8;
+    void *bigger = realloc(array, *capacity * size);
+    if (!bigger)
+        abort();
+    return bigger;
+}
+
+static bool compile_policy(const iam_identity_policy *policy, void *arg)
+{
+    context_build *build = arg;
+    iam_identity_context *context = build->context;
+    iam_policy *compiled = NULL;
+    iam_policy_error error;
+    if (iam_policy_parse(policy->document, strlen(policy->document), IAM_POLICY_IDENTITY, 0,
+                         &compiled, &error) != 0) {
+        char message[512], quoted_message[600], source[256];
+        iam_policy_error_format(&error, message, sizeof message);
+        owl_log_error("event=stored_policy_invalid source=%s error=%s",
+                      owl_log_quote(source, sizeof source, policy->source),
+                      owl_log_quote(quoted_message, sizeof quoted_message, message));
+        build->invalid = true;
+        return false;
+    }
+    iam_policy_ref ref = {.name = copy_string(policy->source), .policy = compiled};
+    if (policy->type == IAM_IDENTITY_POLICY_SESSION) {
+        context->session_policies = grow(context->session_policies, &build->session_capacity,
+                                         context->session_count, sizeof ref);
+        context->session_policies[context->session_count++] = ref;
+    } else {
+        context->policies = grow(context->policies, &build->policy_capacity,
+                                 context->policy_count, sizeof ref);
+        context->policies[context->policy_count++] = ref;
+    }
+    return true;
+}
+
+static bool collect_tag(const char *key, const char *value, void *arg)
+{
+    context_build *build = arg;
+    iam_identity_context *context = build->context;
+    context->tags = grow(context->tags, &build->tag_capacity, context->tag_count, sizeof(iam_tag));
+    context->tags[context->tag_count].key = copy_string(key);
+    context->tags[context->tag_count].value = copy_string(value);
+    context->tag_count++;
+    return true;
+}
+
+iam_status iam_identity_context_load(sqlite3 *db, const iam_identity *who,
+                                     iam_identity_context *context)
+{
+    memset(context, 0, sizeof *context);
+    context_build build = {.context = context};
+    iam_status status = iam_identity_policies_load(db, who, compile_policy, &build);
+    if (status == IAM_OK && build.invalid)
+        status = IAM_INVALID;
+    if (status == IAM_OK)
+        status = iam_identity_tags_load(db, who, collect_tag, &build);
+
+    context->set.policies = context->policies;
+    context->set.count = context->policy_count;
+    context->set.session_policies = context->session_policies;
+    context->set.session_count = context->session_count;
+    context->set.has_session = context->session_count > 0;
+    return status;
+}
+
+void iam_identity_context_free(iam_identity_context *context)
+{
+    for (size_t i = 0; i < context->policy_count; i++) {
+        free((char *)context->policies[i].name);
+        iam_policy_free((iam_policy *)context->policies[i].policy);
+    }
+    for (size_t i = 0; i < context->session_count; i++) {
+        free((char *)context->session_policies[i].name);
+        iam_policy_free((iam_policy *)context->session_policies[i].policy);
+    }
+    for (size_t i = 0; i < context->tag_count; i++) {
+        free((char *)context->tags[i].key);
+        free((char *)context->tags[i].value);
+    }
+    free(context->policies);
+    free(context->session_policies);
+    free(context->tags);
+    memset(context, 0, sizeof *context);
 }

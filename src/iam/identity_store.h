@@ -27,6 +27,7 @@
 #define OWL_IAM_IDENTITY_STORE_H
 
 #include "iam/account.h"
+#include "iam/evaluate.h"
 
 #include <stdbool.h>
 
@@ -85,5 +86,34 @@ typedef bool (*iam_identity_tag_fn)(const char *key, const char *value, void *ar
  */
 iam_status iam_identity_tags_load(sqlite3 *db, const iam_identity *who, iam_identity_tag_fn fn,
                                   void *arg);
+
+/*
+ * Everything the evaluator needs from the store about one caller: the
+ * compiled identity and session policies as an iam_policy_set, and the
+ * principal tags. Owns every string and policy it points to.
+ */
+typedef struct iam_identity_context {
+    /* Pass &set to iam_evaluate(); its arrays point into the fields below. */
+    iam_policy_set set;
+    iam_policy_ref *policies;
+    size_t policy_count;
+    iam_policy_ref *session_policies;
+    size_t session_count;
+    /* Assign to iam_principal.tags and .tag_count. */
+    iam_tag *tags;
+    size_t tag_count;
+} iam_identity_context;
+
+/*
+ * Loads and compiles everything iam_identity_policies_load() and
+ * iam_identity_tags_load() report for who. set.has_session is true exactly
+ * when the session has a session policy. Returns IAM_OK, IAM_STORE_ERROR,
+ * or IAM_INVALID when a stored document no longer parses. Callers must
+ * deny the request on any error, because a missing Deny would otherwise
+ * allow it. Free with iam_identity_context_free(), also after an error.
+ */
+iam_status iam_identity_context_load(sqlite3 *db, const iam_identity *who,
+                                     iam_identity_context *context);
+void iam_identity_context_free(iam_identity_context *context);
 
 #endif

@@ -441,6 +441,71 @@ static void test_service_role_session(void)
     test_store_close(&t);
 }
 
+/* Evaluates action on resource for who with the compiled identity context. */
+static iam_effect evaluate_for(const iam_identity *who, const iam_identity_context *context,
+                               const char *action, const char *resource)
+{
+    iam_request request = {
+        .principal = {.type = who->type, .account = who->account_id, .arn = who->arn,
+                      .user_name = who->user_name, .user_id = who->user_id,
+                      .tags = context->tags, .tag_count = context->tag_count},
+        .action = action,
+        .resource = resource,
+    };
+    return iam_evaluate(&request, &context->set, NULL, NULL).effect;
+}
+
+static void test_identity_context_evaluates(void)
+{
+    test_store t;
+    if (!test_store_open(&t)) {
+        CHECK(!"test store");
+        return;
+    }
+    seed_entities(&t);
+    iam_identity alice;
+    char secret[IAM_SECRET_KEY_MAX + 1];
+    CHECK_INT(iam_access_key_resolve(t.db, "AKIAALICE00000000001", time(NULL), &alice, secret,
+                                     NULL),
+              IAM_OK);
+    iam_identity_context context;
+    CHECK_INT(iam_identity_context_load(t.db, &alice, &context), IAM_OK);
+    CHECK_INT(context.set.count, 4);
+    CHECK(!context.set.has_session);
+    CHECK_INT(context.tag_count, 1);
+    CHECK_STR(context.tags[0].key, "team");
+    CHECK_INT(evaluate_for(&alice, &context, "s3:ListBucket", "arn:aws:s3:::athena-test"), IAM_ALLOW);
+    CHECK_INT(evaluate_for(&alice, &context, "s3:PutObject", "arn:aws:s3:::athena-test/x"),
+              IAM_DENY);
+    CHECK_INT(evaluate_for(&alice, &context, "iam:CreateUser", "arn:aws:iam::" ACCOUNT ":user/x"),
+              IAM_DENY);
+    iam_identity_context_free(&context);
+
+    /* A session policy narrows the role: only what both allow remains. */
+    sts_credentials creds;
+    CHECK_INT(iam_role_assume_for_service(t.db, "arn:aws:iam::" ACCOUNT ":role/svc/runner",
+                                          "lambda.amazonaws.com", "fn-2", 900, &creds),
+              IAM_OK);
+    sql(&t, "UPDATE access_keys SET session_policy = '{\"Version\":\"2012-10-17\",\"Statement\":"
+            "[{\"Effect\":\"Allow\",\"Action\":\"logs:PutLogEvents\",\"Resource\":\"*\"}]}'"
+            " WHERE role_name = 'runner'");
+    iam_identity session;
+    CHECK_INT(iam_access_key_resolve(t.db, creds.access_key_id, time(NULL), &session, secret, NULL),
+              IAM_OK);
+    CHECK_INT(iam_identity_context_load(t.db, &session, &context), IAM_OK);
+    CHECK(context.set.has_session);
+    CHECK_INT(context.set.session_count, 1);
+    CHECK_INT(evaluate_for(&session, &context, "logs:PutLogEvents", "*"), IAM_ALLOW);
+    CHECK_INT(evaluate_for(&session, &context, "logs:CreateLogGroup", "*"), IAM_DENY);
+    iam_identity_context_free(&context);
+
+    /* A stored document that no longer parses makes the load fail, so the caller denies. */
+    sql(&t, "UPDATE iam_inline_policies SET document = '{broken' WHERE principal_name = 'alice'");
+    CHECK_INT(iam_identity_context_load(t.db, &alice, &context), IAM_INVALID);
+    iam_identity_context_free(&context);
+    test_store_close(&t);
+}
+
 static void test_aws_managed_policies(void)
 {
     CHECK_INT(iam_aws_policy_count(), 8);
@@ -470,6 +535,7 @@ int main(void)
     UNIT_RUN(test_identity_store_user);
     UNIT_RUN(test_identity_store_tags);
     UNIT_RUN(test_service_role_session);
+    UNIT_RUN(test_identity_context_evaluates);
     UNIT_RUN(test_aws_managed_policies);
     return UNIT_SUMMARY();
 }
