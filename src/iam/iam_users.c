@@ -2,8 +2,8 @@
  * IAM users, their access keys, and tags of users and roles.
  *
  * User names are 1-64 characters of [\w+=,.@-] and unique per account
- * regardless of case. Each user holds at most IAM_ACCESS_KEYS_PER_USER
- * access keys (AKIA + 16 characters, 40-character secrets); a key stops
+ * regardless of case. Each user has at most IAM_ACCESS_KEYS_PER_USER
+ * access keys (AKIA + 16 characters, 40-character secrets). A key stops
  * authenticating as soon as it is deleted or made Inactive. A user can be
  * deleted only once its keys, inline policies, attached policies and group
  * memberships are gone, as in IAM.
@@ -149,7 +149,7 @@ bool iam_tags_write(iam_api_request *request, iam_principal_kind kind, const cha
     return ok;
 }
 
-/* The name parameter of TagUser/TagRole and friends, validated like the entity's name. */
+/* Returns the validated UserName or RoleName parameter of a tag operation, or NULL after the error. */
 static const char *tag_target_name(iam_api_request *request, iam_principal_kind kind)
 {
     const char *param = kind == IAM_KIND_USER ? "UserName" : "RoleName";
@@ -534,8 +534,8 @@ void iam_op_delete_user(iam_api_request *request)
 
 /*
  * Resolves the user an access key call acts on: UserName when given, else
- * the calling user; a root caller without UserName acts on its own root keys
- * (user_name NULL). Fills user_name (empty for root) and resource ARN.
+ * the calling user. A root caller without UserName acts on its own root
+ * keys. Fills user_name (empty for the root) and the resource ARN.
  */
 static bool access_key_owner(iam_api_request *request, char user_name[129], char *arn, size_t arnlen)
 {

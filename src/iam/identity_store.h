@@ -1,8 +1,8 @@
 /*
  * The identity side of authorization: every identity-based policy that
  * applies to an authenticated principal, and the principal's tags, read
- * from the IAM tables. The policy evaluator calls this for the caller of
- * each request; it does not evaluate anything itself.
+ * from the IAM tables. iam_authorize() needs them for the caller of each
+ * request. This module compiles policies but does not evaluate them.
  *
  * Which policies apply, by principal type:
  *   root          none: an account root may do anything in its own account,
@@ -51,7 +51,7 @@ typedef struct iam_identity_policy {
      * "session-policy".
      */
     const char *source;
-    /* The policy document as stored (JSON text, already shape-checked). */
+    /* The policy document as stored: JSON that iam_policy_parse() accepted when it was stored. */
     const char *document;
 } iam_identity_policy;
 

@@ -239,11 +239,11 @@ static void sts_assume_role(iam_api_request *request)
     }
     /*
      * The caller's own account must allow the call unless the trust policy
-     * names the caller itself in the same account. The trust policy is
+     * names the caller itself in the same account. The trust policy was
      * checked above, so this checks only the identity side: the resource
-     * is given the caller's account and no resource policy.
-     * TODO: pass the trust policy with the role's account once the
-     * evaluator decides cross-account requests itself.
+     * is given the caller's account and no resource policy. The generic
+     * same-account rule (either side suffices) would otherwise let a trust
+     * policy that names only the account admit every user in it.
      */
     iam_resource resource = {.arn = role_arn, .account_id = request->account_id};
     if (!(same_account && trust == IAM_TRUST_PRINCIPAL) &&
