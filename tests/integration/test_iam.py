@@ -646,3 +646,12 @@ def raw_iam_action(server, action):
     code = body.split("<Code>")[1].split("</Code>")[0]
     message = body.split("<Message>")[1].split("</Message>")[0]
     return response.status_code, code, message
+
+
+def test_malformed_policy_arn(server):
+    api = iam(server)
+    api.create_user(UserName="arn-test")
+    code, message, status = error_of(api.attach_user_policy, UserName="arn-test",
+                                     PolicyArn="arn:aws:s3:::not-a-policy-at-all")
+    assert (code, message, status) == ("InvalidInput",
+                                       "ARN arn:aws:s3:::not-a-policy-at-all is not valid.", 400)
