@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "endpoint/endpoint.h"
 #include "http/http.h"
+#include "lambda/lambda.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -111,12 +112,24 @@ int owl_cli_serve(int argc, char **argv)
         owl_store_close(store);
         return 1;
     }
+    char endpoint_url[128];
+    snprintf(endpoint_url, sizeof endpoint_url, "http://%s:%u", host, http_server_port(server));
+    if (!lambda_service_start(store, endpoint_url, err, sizeof err)) {
+        owl_log_error("event=start_failed error=\"%s\"", err);
+        fprintf(stderr, "owlery serve: %s\n", err);
+        http_server_stop(server);
+        owl_endpoint_free(endpoint);
+        owl_store_close(store);
+        return 1;
+    }
     owl_log_info("event=listening address=%s:%u data_dir=%s", host, http_server_port(server),
                  data_dir);
 
     int sig = 0;
     sigwait(&stop_signals, &sig);
     owl_log_info("event=stopping signal=%s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    /* Lambda first: stopping its instances ends invocations that HTTP requests wait on. */
+    lambda_service_stop();
     http_server_stop(server);
     owl_endpoint_free(endpoint);
     owl_store_close(store);

@@ -4,11 +4,13 @@
 #include "cli/cli.h"
 
 #include "iam/account.h"
+#include "lambda/lambda.h"
 
 owl_store *owl_cli_open_store(const char *data_dir, char *err, size_t errlen)
 {
     static const owl_schema *const schemas[] = {
         &owl_iam_schema,
+        &owl_lambda_schema,
     };
     return owl_store_open(data_dir, schemas, sizeof schemas / sizeof schemas[0], err, errlen);
 }

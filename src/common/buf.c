@@ -12,6 +12,8 @@ void owl_buf_reserve(owl_buf *b, size_t extra)
     if (b->len + extra + 1 <= b->cap)
         return;
     size_t cap = b->cap ? b->cap : 64;
+    if (extra > SIZE_MAX / 2 - b->len)
+        abort();
     while (cap < b->len + extra + 1) {
         if (cap > SIZE_MAX / 2)
             abort();
@@ -74,7 +76,15 @@ void owl_buf_put_xml_escaped(owl_buf *b, const char *s)
         case '"': owl_buf_puts(b, "&quot;"); break;
         case '\'': owl_buf_puts(b, "&apos;"); break;
         case '\r': owl_buf_puts(b, "&#13;"); break;
-        default: owl_buf_putc(b, *s); break;
+        case '\t':
+        case '\n': owl_buf_putc(b, *s); break;
+        default:
+            /* XML 1.0 forbids other control characters even as references. */
+            if ((unsigned char)*s < 0x20)
+                owl_buf_puts(b, "\xef\xbf\xbd");
+            else
+                owl_buf_putc(b, *s);
+            break;
         }
     }
 }

@@ -27,7 +27,11 @@ void owl_buf_puts(owl_buf *b, const char *s);
 void owl_buf_putc(owl_buf *b, char c);
 void owl_buf_printf(owl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void owl_buf_vprintf(owl_buf *b, const char *fmt, va_list ap);
-/* Appends s with &, <, >, " and ' replaced by XML entities. */
+/*
+ * Appends s with &, <, >, ", ' and CR replaced by XML references and the
+ * control characters XML 1.0 forbids (below 0x20 except TAB and LF) replaced
+ * by U+FFFD, so any text yields well-formed XML.
+ */
 void owl_buf_put_xml_escaped(owl_buf *b, const char *s);
 void owl_buf_reset(owl_buf *b);
 /* Returns the contents (never NULL) and leaves b empty; the caller frees it. */

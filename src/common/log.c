@@ -4,6 +4,7 @@
  */
 #include "common/log.h"
 
+#include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,7 @@ void owl_log_set_level(enum owl_log_level level)
 
 void owl_log(enum owl_log_level level, const char *fmt, ...)
 {
+    assert(level <= OWL_LOG_ERROR);
     if (level < min_level)
         return;
 
@@ -49,8 +51,7 @@ void owl_log(enum owl_log_level level, const char *fmt, ...)
 
 const char *owl_log_quote(char *out, size_t outlen, const char *value)
 {
-    if (outlen == 0)
-        return out;
+    assert(outlen >= 8);
     if (!value) {
         snprintf(out, outlen, "-");
         return out;

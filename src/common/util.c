@@ -106,8 +106,14 @@ bool owl_time_parse_amz(const char *s, time_t *out)
     tm.tm_hour = (s[9] - '0') * 10 + (s[10] - '0');
     tm.tm_min = (s[11] - '0') * 10 + (s[12] - '0');
     tm.tm_sec = (s[13] - '0') * 10 + (s[14] - '0');
-    if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-        tm.tm_min > 59 || tm.tm_sec > 60)
+    static const int days_in_month[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
+        tm.tm_mday > days_in_month[tm.tm_mon] || tm.tm_hour > 23 || tm.tm_min > 59 ||
+        tm.tm_sec > 60)
+        return false;
+    int year = tm.tm_year + 1900;
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if (tm.tm_mon == 1 && tm.tm_mday == 29 && !leap)
         return false;
     *out = timegm(&tm);
     return true;

@@ -19,8 +19,9 @@
 #include <time.h>
 
 #define INVALID_TOKEN_MESSAGE "The security token included in the request is invalid."
+#define EXPIRED_TOKEN_MESSAGE "The security token included in the request is expired"
 
-/* Answers an access key that does not resolve, in the service's words. */
+/* Rejects an access key that does not resolve, in the service's words. */
 static void reject_unknown_key(aws_call *call)
 {
     switch (call->protocol) {
@@ -33,6 +34,22 @@ static void reject_unknown_key(aws_call *call)
         break;
     default:
         aws_call_error(call, 403, "UnrecognizedClientException", INVALID_TOKEN_MESSAGE);
+        break;
+    }
+}
+
+/* Rejects a temporary key past its expiry: SDKs read these codes to refresh credentials. */
+static void reject_expired_key(aws_call *call)
+{
+    switch (call->protocol) {
+    case AWS_PROTOCOL_REST_XML:
+        aws_call_error(call, 400, "ExpiredToken", "The provided token has expired.");
+        break;
+    case AWS_PROTOCOL_QUERY:
+        aws_call_error(call, 403, "ExpiredToken", EXPIRED_TOKEN_MESSAGE);
+        break;
+    default:
+        aws_call_error(call, 403, "ExpiredTokenException", EXPIRED_TOKEN_MESSAGE);
         break;
     }
 }
@@ -120,13 +137,19 @@ bool endpoint_authenticate(owl_endpoint *endpoint, endpoint_request *state)
     char secret[IAM_SECRET_KEY_MAX + 1];
     char *session_token = NULL;
     sqlite3 *db = owl_store_acquire(endpoint->store);
-    iam_status found = iam_access_key_resolve(db, auth.access_key_id, time(NULL), call->identity,
-                                              secret, &session_token);
+    iam_status found = db ? iam_access_key_resolve(db, auth.access_key_id, time(NULL),
+                                                   call->identity, secret, &session_token)
+                          : IAM_STORE_ERROR;
     owl_store_release(endpoint->store, db);
     if (found == IAM_STORE_ERROR) {
         owl_log_error("event=access_key_lookup_failed request_id=%s", req->request_id);
         aws_call_error(call, 500, s3 ? "InternalError" : "InternalFailure",
                        "The credential store could not be read; try again");
+        sigv4_auth_free(&auth);
+        return false;
+    }
+    if (found == IAM_EXPIRED) {
+        reject_expired_key(call);
         sigv4_auth_free(&auth);
         return false;
     }
@@ -142,11 +165,13 @@ bool endpoint_authenticate(owl_endpoint *endpoint, endpoint_request *state)
                               owl_equal_constant_time(auth.session_token, strlen(auth.session_token),
                                                       session_token, strlen(session_token))
                         : auth.session_token == NULL;
+    if (session_token)
+        explicit_bzero(session_token, strlen(session_token));
     free(session_token);
     if (!token_ok) {
         memset(call->identity, 0, sizeof *call->identity);
         if (s3)
-            aws_call_error(call, 403, "InvalidToken",
+            aws_call_error(call, 400, "InvalidToken",
                            "The provided token is malformed or otherwise invalid.");
         else
             reject_unknown_key(call);

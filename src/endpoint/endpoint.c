@@ -8,6 +8,7 @@
 #include "endpoint/internal.h"
 #include "iam/iam_api.h"
 #include "iam/sts.h"
+#include "lambda/lambda.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -25,10 +26,10 @@ static void service_not_built(aws_call *call)
 }
 
 static const endpoint_service services[] = {
-    {"sts", AWS_PROTOCOL_QUERY, "https://sts.amazonaws.com/doc/2011-06-15/", sts_handle},
+    {"sts", AWS_PROTOCOL_QUERY, STS_XML_NAMESPACE, sts_handle},
     {"iam", AWS_PROTOCOL_QUERY, IAM_XML_NAMESPACE, iam_handle},
     {"athena", AWS_PROTOCOL_JSON, NULL, service_not_built},
-    {"lambda", AWS_PROTOCOL_REST_JSON, NULL, service_not_built},
+    {"lambda", AWS_PROTOCOL_REST_JSON, NULL, lambda_handle},
     {"s3", AWS_PROTOCOL_REST_XML, NULL, service_not_built},
 };
 
@@ -40,11 +41,24 @@ static const endpoint_service *service_by_name(const char *name)
     return NULL;
 }
 
+/* Returns true for a region name such as "eu-central-1": 1 to 63 of [a-z0-9-]. */
+static bool region_valid(const char *region, size_t len)
+{
+    if (len == 0 || len > 63)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!((region[i] >= 'a' && region[i] <= 'z') || (region[i] >= '0' && region[i] <= '9') ||
+              region[i] == '-'))
+            return false;
+    return true;
+}
+
 /*
  * Copies the service and region of a credential scope
  * "AKID/20261204/us-east-1/sts/aws4_request" (the text after "Credential=")
- * into the call. Returns the service name, or NULL when the scope is not
- * of that form (authentication then reports the precise problem).
+ * into the call (the region only when it is a valid region name). Returns
+ * the service, or NULL when the scope is not of that form or names a service
+ * owlery does not serve (authentication then reports the precise problem).
  */
 static const endpoint_service *scope_service(const char *credential, size_t len, aws_call *call)
 {
@@ -64,7 +78,7 @@ static const endpoint_service *scope_service(const char *credential, size_t len,
     }
     if (n < 5)
         return NULL;
-    if (lens[2] > 0 && lens[2] < sizeof call->region) {
+    if (region_valid(parts[2], lens[2])) {
         memcpy(call->region, parts[2], lens[2]);
         call->region[lens[2]] = '\0';
     }
@@ -136,6 +150,22 @@ static void reject_too_large(endpoint_request *state, uint64_t limit)
                        "Request body must be at most %" PRIu64 " bytes", limit);
 }
 
+/*
+ * Sends the request id the way each protocol's SDKs read it: S3 clients read
+ * x-amz-request-id and x-amz-id-2, every other service x-amzn-RequestId.
+ */
+static void endpoint_add_request_id(endpoint_request *state)
+{
+    http_request *req = state->call.req;
+    http_response *resp = state->call.resp;
+    if (state->service && state->service->protocol == AWS_PROTOCOL_REST_XML) {
+        http_response_add_header(resp, "x-amz-request-id", req->request_id);
+        http_response_add_header(resp, "x-amz-id-2", req->request_id);
+    } else {
+        http_response_add_header(resp, "x-amzn-RequestId", req->request_id);
+    }
+}
+
 static void apply_service(endpoint_request *state, const endpoint_service *service)
 {
     state->service = service;
@@ -176,6 +206,7 @@ static int endpoint_begin(void *ctx, http_request *req, http_response *resp)
             *p = (char)toupper((unsigned char)*p);
     }
     req->body_limit = body_limit_for(endpoint, service);
+    endpoint_add_request_id(state);
 
     const char *length = http_request_header(req, "content-length");
     if (length) {
@@ -231,8 +262,13 @@ static bool resolve_query_call(endpoint_request *state)
         aws_call_error(call, 400, "MissingAction", "Missing Action parameter");
         return false;
     }
-    if (strlen(action) >= sizeof call->operation) {
-        aws_call_error(call, 400, "InvalidAction", "Action \"%.64s...\" is not valid", action);
+    size_t action_len = strlen(action);
+    bool action_ok = action_len < sizeof call->operation;
+    for (size_t i = 0; action_ok && i < action_len; i++)
+        action_ok = isalnum((unsigned char)action[i]);
+    if (!action_ok) {
+        aws_call_error(call, 400, "InvalidAction",
+                       "Action must be an operation name of letters and digits, such as GetCallerIdentity");
         return false;
     }
     snprintf(call->operation, sizeof call->operation, "%s", action);
@@ -273,8 +309,6 @@ static void endpoint_finish(void *ctx, http_request *req, http_response *resp)
         return;
 
     state->service->handle(call);
-    if (call->resp->status >= 400 && call->error_code[0] == '\0')
-        snprintf(call->error_code, sizeof call->error_code, "-");
 }
 
 static void endpoint_done(void *ctx, http_request *req, int status)
@@ -284,14 +318,14 @@ static void endpoint_done(void *ctx, http_request *req, int status)
     if (!state)
         return;
     aws_call *call = &state->call;
-    char principal[256], operation[80], error[80], path[160];
+    char principal[256], operation[80], error[80], path[160], region[80];
     owl_log_info("event=request request_id=%s remote=%s method=%s path=%s service=%s operation=%s "
                  "region=%s account=%s principal=%s status=%d error=%s duration_ms=%" PRId64,
                  req->request_id, req->remote_addr[0] ? req->remote_addr : "-", req->method,
                  owl_log_quote(path, sizeof path, req->raw_path),
                  call->service[0] ? call->service : "-",
                  call->operation[0] ? owl_log_quote(operation, sizeof operation, call->operation) : "-",
-                 call->region,
+                 owl_log_quote(region, sizeof region, call->region),
                  state->identity.account_id[0] ? state->identity.account_id : "-",
                  state->identity.arn[0] ? owl_log_quote(principal, sizeof principal, state->identity.arn)
                                         : "-",

@@ -7,8 +7,13 @@
  * raw target and headers before any body byte and may reject the request at
  * once (a 413 for a declared Content-Length over the limit) or choose the
  * body limit; then .finish() sees the whole body and fills the response.
- * Bodies are kept in memory up to the limit; a larger body is rejected with
- * 413 without reading the rest.
+ * Bodies are kept in memory up to the limit. A declared Content-Length over
+ * the limit is rejected before any body byte is read; a body that grows past
+ * it (chunked encoding) is read and dropped until it ends and then rejected,
+ * or the connection is closed once HTTP_MAX_DISCARD_BYTES were dropped.
+ *
+ * Limits: HTTP_MAX_HEADERS request headers, 128 KiB for the request line and
+ * headers together, 1024 connections and a 60 s idle timeout by default.
  */
 #ifndef OWL_HTTP_HTTP_H
 #define OWL_HTTP_HTTP_H
@@ -19,8 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Header count and total header bytes a request may carry. */
+/* Headers a request may carry. */
 #define HTTP_MAX_HEADERS 128
+/* Body bytes read and dropped after a body went over its limit, before closing. */
+#define HTTP_MAX_DISCARD_BYTES (64u << 20)
 
 typedef struct http_header {
     char *name; /* lowercased */

@@ -26,12 +26,21 @@ struct http_server {
     uint16_t port;
 };
 
+/* Where a request is in its life cycle. */
+typedef enum request_stage {
+    STAGE_HEADERS,    /* nothing seen yet */
+    STAGE_BODY,       /* collecting the body */
+    STAGE_DISCARDING, /* body over its limit: the error reply waits for the upload to end */
+    STAGE_ANSWERED,   /* a reply is queued */
+} request_stage;
+
 /* Per-connection-request state, created by the URI log callback. */
 typedef struct request_state {
     http_request req;
     http_response resp;
-    int stage; /* 0 = headers not yet seen, 1 = reading body, 2 = answered early */
+    request_stage stage;
     bool overflow;
+    uint64_t discarded;
 } request_state;
 
 const char *http_request_header(const http_request *req, const char *name)
@@ -132,41 +141,55 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *connecti
         return MHD_NO;
     http_request *req = &state->req;
 
-    if (state->stage == 0) {
-        state->stage = 1;
+    switch (state->stage) {
+    case STAGE_HEADERS: {
+        state->stage = STAGE_BODY;
         req->method = method;
         MHD_get_connection_values(connection, MHD_HEADER_KIND, collect_header, req);
         int status = server->handler.begin(server->handler.ctx, req, &state->resp);
-        if (status != 0) {
-            state->stage = 2;
-            state->resp.status = status;
+        if (status == 0)
+            return MHD_YES;
+        state->stage = STAGE_ANSWERED;
+        state->resp.status = status;
+        return send_response(connection, &state->resp);
+    }
+
+    case STAGE_BODY:
+        if (*upload_data_size == 0) {
+            server->handler.finish(server->handler.ctx, req, &state->resp);
+            state->stage = STAGE_ANSWERED;
             return send_response(connection, &state->resp);
         }
-        return MHD_YES;
-    }
-
-    if (state->stage == 2) {
-        /* Already answered: discard whatever body still arrives. */
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
-
-    if (*upload_data_size > 0) {
-        if (req->body.len + *upload_data_size > req->body_limit) {
-            state->overflow = true;
-            state->stage = 2;
+        if (req->body.len + *upload_data_size <= req->body_limit) {
+            owl_buf_append(&req->body, upload_data, *upload_data_size);
             *upload_data_size = 0;
-            server->handler.body_too_large(server->handler.ctx, req, &state->resp);
+            return MHD_YES;
+        }
+        state->overflow = true;
+        state->stage = STAGE_DISCARDING;
+        server->handler.body_too_large(server->handler.ctx, req, &state->resp);
+        /* The bytes that overflowed are the first discarded. */
+        __attribute__((fallthrough));
+
+    case STAGE_DISCARDING:
+        /*
+         * libmicrohttpd cannot send a reply while an upload is still arriving,
+         * so the rest of the body is read and dropped and the reply goes out
+         * when it ends; past HTTP_MAX_DISCARD_BYTES the connection is closed.
+         */
+        if (*upload_data_size == 0) {
+            state->stage = STAGE_ANSWERED;
             return send_response(connection, &state->resp);
         }
-        owl_buf_append(&req->body, upload_data, *upload_data_size);
+        state->discarded += *upload_data_size;
+        *upload_data_size = 0;
+        return state->discarded > HTTP_MAX_DISCARD_BYTES ? MHD_NO : MHD_YES;
+
+    case STAGE_ANSWERED:
         *upload_data_size = 0;
         return MHD_YES;
     }
-
-    server->handler.finish(server->handler.ctx, req, &state->resp);
-    state->stage = 2;
-    return send_response(connection, &state->resp);
+    return MHD_NO;
 }
 
 static void request_completed(void *cls, struct MHD_Connection *connection, void **con_cls,

@@ -186,6 +186,10 @@ iam_status iam_account_create(sqlite3 *db, const char *account_id, const char *n
                  "invalid secret access key: use 16 to 128 printable ASCII characters without spaces");
         return IAM_INVALID;
     }
+    if (name && !owl_utf8_valid(name, strlen(name))) {
+        snprintf(err, errlen, "account name is not valid UTF-8");
+        return IAM_INVALID;
+    }
     if (name && strlen(name) >= sizeof account->name) {
         snprintf(err, errlen, "account name is longer than %zu characters", sizeof account->name - 1);
         return IAM_INVALID;
@@ -210,7 +214,7 @@ iam_status iam_account_create(sqlite3 *db, const char *account_id, const char *n
     }
 
     if (owl_store_begin(db) != SQLITE_OK) {
-        snprintf(err, errlen, "state database is busy: %s", sqlite3_errmsg(db));
+        snprintf(err, errlen, "cannot start a transaction: %s", sqlite3_errmsg(db));
         return IAM_STORE_ERROR;
     }
     char created[24];
@@ -238,9 +242,14 @@ iam_status iam_account_create(sqlite3 *db, const char *account_id, const char *n
             return IAM_ALREADY_EXISTS;
         }
     }
-    if (rc != SQLITE_OK || owl_store_commit(db) != SQLITE_OK) {
+    if (rc != SQLITE_OK) {
         snprintf(err, errlen, "cannot store account %s: %s", account_id, sqlite3_errmsg(db));
         owl_store_rollback(db);
+        return IAM_STORE_ERROR;
+    }
+    if ((rc = owl_store_commit(db)) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot store account %s: commit failed: %s", account_id,
+                 sqlite3_errstr(rc));
         return IAM_STORE_ERROR;
     }
     return IAM_OK;
@@ -309,7 +318,7 @@ iam_status iam_access_key_resolve(sqlite3 *db, const char *access_key_id, int64_
     }
     if (sqlite3_column_type(stmt, 4) != SQLITE_NULL && sqlite3_column_int64(stmt, 4) <= now) {
         sqlite3_finalize(stmt);
-        return IAM_NOT_FOUND;
+        return IAM_EXPIRED;
     }
     const char *user = (const char *)sqlite3_column_text(stmt, 2);
     const char *role = (const char *)sqlite3_column_text(stmt, 7);

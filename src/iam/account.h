@@ -34,7 +34,10 @@ typedef struct iam_identity {
     /* aws:username for users, empty otherwise. */
     char user_name[128];
     char access_key_id[IAM_ACCESS_KEY_MAX + 1];
-    /* Assumed-role sessions only: the role's name, IAM ARN (with its path) and the session name. */
+    /*
+     * Assumed-role sessions only, empty otherwise: the role's name, its IAM
+     * ARN (arn:aws:iam::ACCOUNT:role/PATH/NAME) and the session name.
+     */
     char role_name[128];
     char role_arn[IAM_ARN_MAX];
     char session_name[128];
@@ -54,6 +57,7 @@ typedef enum iam_status {
     IAM_ALREADY_EXISTS,
     IAM_INVALID,
     IAM_STORE_ERROR,
+    IAM_EXPIRED,
 } iam_status;
 
 /* Returns true when id is exactly 12 ASCII digits. */
@@ -80,10 +84,11 @@ iam_status iam_account_list(sqlite3 *db, bool (*fn)(const iam_account *, void *)
 
 /*
  * Resolves an access key to its principal and secret. Only active keys
- * resolve; expired temporary keys return IAM_NOT_FOUND, and so do keys of
- * an IAM user or role that no longer exists. A user's key resolves to
- * arn:aws:iam::ACCOUNT:user/PATH/NAME with the user's AIDA... ID; a role
- * session's key to arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION. session_token_out,
+ * resolve; temporary keys past their expiry return IAM_EXPIRED, and keys of
+ * an IAM user or role that no longer exists return IAM_NOT_FOUND. A user's
+ * key resolves to arn:aws:iam::ACCOUNT:user/PATH/NAME with the user's
+ * AIDA... ID; a role session's key to
+ * arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION. session_token_out,
  * when non-NULL, receives a malloc'ed token for temporary keys (NULL for
  * long-term keys); the caller frees it.
  */

@@ -171,7 +171,7 @@ static void walk_session_policy(policy_walk *walk, const char *access_key_id)
     sqlite3_finalize(stmt);
 }
 
-iam_status iam_identity_policies_load(sqlite3 *db, const iam_identity *who,
+iam_status iam_identity_store_policies(sqlite3 *db, const iam_identity *who,
                                       iam_identity_policy_fn fn, void *arg)
 {
     policy_walk walk = {.db = db, .account_id = who->account_id, .fn = fn, .arg = arg};
@@ -197,7 +197,7 @@ iam_status iam_identity_policies_load(sqlite3 *db, const iam_identity *who,
     return walk.failed ? IAM_STORE_ERROR : IAM_OK;
 }
 
-iam_status iam_identity_tags_load(sqlite3 *db, const iam_identity *who, iam_identity_tag_fn fn,
+iam_status iam_identity_store_tags(sqlite3 *db, const iam_identity *who, iam_identity_tag_fn fn,
                                   void *arg)
 {
     const char *kind, *name;
@@ -304,11 +304,11 @@ iam_status iam_identity_context_load(sqlite3 *db, const iam_identity *who,
 {
     memset(context, 0, sizeof *context);
     context_build build = {.context = context};
-    iam_status status = iam_identity_policies_load(db, who, compile_policy, &build);
+    iam_status status = iam_identity_store_policies(db, who, compile_policy, &build);
     if (status == IAM_OK && build.invalid)
         status = IAM_INVALID;
     if (status == IAM_OK)
-        status = iam_identity_tags_load(db, who, collect_tag, &build);
+        status = iam_identity_store_tags(db, who, collect_tag, &build);
 
     context->set.policies = context->policies;
     context->set.count = context->policy_count;

@@ -71,7 +71,7 @@ typedef bool (*iam_identity_policy_fn)(const iam_identity_policy *policy, void *
  * access_key_id for the session policy). Returns IAM_OK (also when fn
  * stopped the walk or there are no policies) or IAM_STORE_ERROR.
  */
-iam_status iam_identity_policies_load(sqlite3 *db, const iam_identity *who,
+iam_status iam_identity_store_policies(sqlite3 *db, const iam_identity *who,
                                       iam_identity_policy_fn fn, void *arg);
 
 /* Called once per principal tag; the strings are valid only during the call. */
@@ -84,7 +84,7 @@ typedef bool (*iam_identity_tag_fn)(const char *key, const char *value, void *ar
  * case-insensitive and arrive in the case they were stored with. Returns
  * IAM_OK or IAM_STORE_ERROR.
  */
-iam_status iam_identity_tags_load(sqlite3 *db, const iam_identity *who, iam_identity_tag_fn fn,
+iam_status iam_identity_store_tags(sqlite3 *db, const iam_identity *who, iam_identity_tag_fn fn,
                                   void *arg);
 
 /*
@@ -105,8 +105,8 @@ typedef struct iam_identity_context {
 } iam_identity_context;
 
 /*
- * Loads and compiles everything iam_identity_policies_load() and
- * iam_identity_tags_load() report for who. set.has_session is true exactly
+ * Loads and compiles everything iam_identity_store_policies() and
+ * iam_identity_store_tags() report for who. set.has_session is true exactly
  * when the session has a session policy. Returns IAM_OK, IAM_STORE_ERROR,
  * or IAM_INVALID when a stored document no longer parses. Callers must
  * deny the request on any error, because a missing Deny would otherwise

@@ -26,6 +26,27 @@ struct owl_store {
     int pool_count;
 };
 
+/* Switches db to WAL and checks that it took: some file systems cannot do WAL. */
+static bool store_enable_wal(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+    sqlite3_stmt *stmt = NULL;
+    bool ok = false;
+    if (sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+        const char *mode = (const char *)sqlite3_column_text(stmt, 0);
+        ok = mode && strcmp(mode, "wal") == 0;
+        if (!ok)
+            snprintf(err, errlen,
+                     "state database %s cannot use WAL mode (got %s): put the data directory on a local file system",
+                     path, mode ? mode : "nothing");
+    } else {
+        snprintf(err, errlen, "cannot set WAL mode on state database %s: %s", path,
+                 sqlite3_errmsg(db));
+    }
+    sqlite3_finalize(stmt);
+    return ok;
+}
+
 static sqlite3 *store_connect(const char *path, char *err, size_t errlen)
 {
     sqlite3 *db = NULL;
@@ -39,9 +60,12 @@ static sqlite3 *store_connect(const char *path, char *err, size_t errlen)
         return NULL;
     }
     sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+    if (!store_enable_wal(db, path, err, errlen)) {
+        sqlite3_close(db);
+        return NULL;
+    }
     char *msg = NULL;
     rc = sqlite3_exec(db,
-                      "PRAGMA journal_mode=WAL;"
                       "PRAGMA synchronous=FULL;"
                       "PRAGMA foreign_keys=ON;",
                       NULL, NULL, &msg);
@@ -79,6 +103,7 @@ owl_store *owl_store_open(const char *data_dir, const owl_schema *const *schemas
         owl_store_close(store);
         return NULL;
     }
+    /* Other connections of the pool open lazily; check the first can be had again. */
     for (size_t i = 0; i < schema_count; i++) {
         if (owl_store_migrate(db, schemas[i], err, errlen) != SQLITE_OK) {
             sqlite3_close(db);
@@ -115,12 +140,10 @@ sqlite3 *owl_store_acquire(owl_store *store)
     if (db)
         return db;
 
-    char err[512];
+    char err[512], quoted[600];
     db = store_connect(store->path, err, sizeof err);
-    if (!db) {
-        owl_log_error("event=store_connect_failed error=\"%s\"", err);
-        abort();
-    }
+    if (!db)
+        owl_log_error("event=store_connect_failed error=%s", owl_log_quote(quoted, sizeof quoted, err));
     return db;
 }
 
@@ -152,7 +175,9 @@ int owl_store_commit(sqlite3 *db)
 {
     int rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        owl_log_error("event=store_commit_failed error=\"%s\"", sqlite3_errmsg(db));
+        char quoted[300];
+        owl_log_error("event=store_commit_failed error=%s",
+                      owl_log_quote(quoted, sizeof quoted, sqlite3_errmsg(db)));
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     }
     return rc;

@@ -47,7 +47,11 @@ owl_store *owl_store_open(const char *data_dir, const owl_schema *const *schemas
 void owl_store_close(owl_store *store);
 const char *owl_store_data_dir(const owl_store *store);
 
-/* Takes a connection from the pool (opening one when none is free). */
+/*
+ * Takes a connection from the pool, opening one when none is free. Returns
+ * NULL (after logging why) when no connection can be opened, for example
+ * when the process is out of file descriptors; callers answer 500.
+ */
 sqlite3 *owl_store_acquire(owl_store *store);
 void owl_store_release(owl_store *store, sqlite3 *db);
 

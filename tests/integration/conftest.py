@@ -37,18 +37,20 @@ class OwleryServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self):
-        log = open(self.log_path, "ab")
+        # Only this run's part of the log counts: a restart reuses the port.
+        offset = os.path.getsize(self.log_path) if os.path.exists(self.log_path) else 0
         listen = f"127.0.0.1:{self.port or 0}"
-        self.process = subprocess.Popen(
-            [OWLERY, "serve", "--data-dir", self.data_dir, "--listen", listen],
-            stdout=log, stderr=log)
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [OWLERY, "serve", "--data-dir", self.data_dir, "--listen", listen],
+                stdout=log, stderr=log)
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"owlery serve exited with {self.process.returncode}:\n"
-                                   + open(self.log_path).read())
+                                   + self.log())
             found = re.findall(r"event=listening address=127\.0\.0\.1:(\d+)",
-                               open(self.log_path, errors="replace").read())
+                               self.log()[offset:])
             if found:
                 self.port = int(found[-1])
                 return self
@@ -72,7 +74,8 @@ class OwleryServer:
         return self.process.poll() is None
 
     def log(self):
-        return open(self.log_path, errors="replace").read()
+        with open(self.log_path, "rb") as log:
+            return log.read().decode("utf-8", errors="replace")
 
 
 def create_account(data_dir, account_id, key=None, name=None):

@@ -20,6 +20,16 @@ from conftest import (CONSUMER, CONSUMER_KEY, OWLERY, PRODUCER, PRODUCER_KEY, aw
                       create_account)
 
 
+def signed_query_request(server, key, body, service="sts"):
+    """Sends a SigV4-signed Query-protocol POST with the given form body."""
+    request = botocore.awsrequest.AWSRequest(
+        method="POST", url=server.endpoint + "/", data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials(*key), service,
+                            "us-east-1").add_auth(request)
+    return requests.post(request.url, data=request.body, headers=dict(request.headers))
+
+
 def signed_sts_request(server, key, when=None, secret=None):
     """Builds a SigV4-signed GetCallerIdentity request, optionally dated `when`."""
     request = botocore.awsrequest.AWSRequest(
@@ -153,18 +163,85 @@ def test_200_megabyte_json_body_is_rejected(server):
     assert client(server, "sts", PRODUCER_KEY).get_caller_identity()["Account"] == PRODUCER
 
 
+def read_http_reply(sock):
+    """Reads one HTTP reply with a Content-Length body; returns (status, body bytes)."""
+    reply = b""
+    while b"\r\n\r\n" not in reply:
+        data = sock.recv(65536)
+        if not data:
+            break
+        reply += data
+    head, _, body = reply.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(body) < length:
+        data = sock.recv(65536)
+        if not data:
+            break
+        body += data
+    return int(head.split()[1]), body
+
+
 def test_oversized_chunked_body_is_rejected(server):
-    def chunks():
-        piece = b"x" * (1024 * 1024)
-        for _ in range(40):
-            yield piece
-    try:
-        response = requests.post(server.endpoint + "/", data=chunks(), headers={
-            "X-Amz-Target": "AmazonAthena.ListDataCatalogs"})
-        assert response.status_code == 413
-    except requests.exceptions.ConnectionError:
-        pass  # the server may close the connection while the client still sends
+    """Without a declared length the limit applies while the body arrives."""
+    headers = (b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               b"X-Amz-Target: AmazonAthena.ListDataCatalogs\r\n"
+               b"Transfer-Encoding: chunked\r\n\r\n")
+    chunk = b"100000\r\n" + b"x" * 0x100000 + b"\r\n"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(headers)
+        try:
+            for _ in range(17):
+                sock.sendall(chunk)
+            sock.sendall(b"0\r\n\r\n")
+        except OSError:
+            pass  # the server may stop reading once it has answered
+        status, body = read_http_reply(sock)
+    assert status == 413
+    assert json.loads(body)["__type"] == "RequestEntityTooLarge"
     assert client(server, "sts", PRODUCER_KEY).get_caller_identity()["Account"] == PRODUCER
+
+
+def test_control_character_in_action_gives_wellformed_xml(server):
+    import xml.dom.minidom
+    response = signed_query_request(server, PRODUCER_KEY, "Action=Get%01Caller&Version=2011-06-15")
+    assert response.status_code == 400
+    document = xml.dom.minidom.parseString(response.content)
+    assert document.getElementsByTagName("Code")[0].firstChild.data == "InvalidAction"
+
+
+def test_request_id_headers(server):
+    response = signed_query_request(server, PRODUCER_KEY, "Action=GetCallerIdentity&Version=2011-06-15")
+    assert response.status_code == 200
+    assert response.headers["x-amzn-RequestId"] == xml_value(response.text, "RequestId")
+    athena = client(server, "athena", ("AKIANOSUCHKEY0000000", "s" * 40))
+    with pytest.raises(athena.exceptions.ClientError) as error:
+        athena.list_data_catalogs()
+    assert len(error.value.response["ResponseMetadata"]["RequestId"]) == 36
+
+
+def test_presigned_url_with_unknown_key_is_rejected(server):
+    query = ("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIANOSUCHKEY0000000%2F20261204"
+             "%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20261204T195001Z&X-Amz-Expires=300"
+             "&X-Amz-SignedHeaders=host&X-Amz-Signature=" + "0" * 64)
+    response = requests.get(server.endpoint + "/athena-test/x.csv?" + query)
+    assert response.status_code == 403
+    assert "<Code>InvalidAccessKeyId</Code>" in response.text
+    assert len(response.headers["x-amz-request-id"]) == 16
+
+
+def test_forged_region_does_not_reach_the_log(server):
+    query = ("X-Amz-Credential=AK%2F20261204%2Fus-east-1%0Alevel%3Derror%20event%3Dforged"
+             "%2Fsts%2Faws4_request&Action=GetCallerIdentity")
+    requests.get(server.endpoint + "/?" + query)
+    client(server, "sts", PRODUCER_KEY).get_caller_identity()
+    time.sleep(0.2)
+    assert "event=forged" not in server.log().replace('"', "")
+    for line in server.log().splitlines():
+        assert line.startswith("20"), line
 
 
 MALFORMED = [

@@ -169,8 +169,9 @@ def test_expired_credentials_rejected(server):
     with sqlite3.connect(os.path.join(server.data_dir, "state.db")) as db:
         db.execute("UPDATE access_keys SET expires_at = strftime('%s', 'now') - 1"
                    " WHERE access_key_id = ?", (key[0],))
-    code, _, status = error_of(sts(server, key).get_caller_identity)
-    assert (code, status) == ("InvalidClientTokenId", 403)
+    code, message, status = error_of(sts(server, key).get_caller_identity)
+    assert (code, status) == ("ExpiredToken", 403)
+    assert message == "The security token included in the request is expired"
 
 
 def test_deleted_role_ends_sessions(server):

@@ -21,6 +21,9 @@ static void test_buf_xml_escape(void)
     owl_buf b = OWL_BUF_INIT;
     owl_buf_put_xml_escaped(&b, "a<b>&\"c'");
     CHECK_STR(b.data, "a&lt;b&gt;&amp;&quot;c&apos;");
+    owl_buf_reset(&b);
+    owl_buf_put_xml_escaped(&b, "Get\x01" "Caller\tx\r");
+    CHECK_STR(b.data, "Get\xef\xbf\xbd" "Caller\tx&#13;");
     owl_buf_free(&b);
 }
 
@@ -64,6 +67,9 @@ static void test_amz_time(void)
     CHECK(!owl_time_parse_amz("2026-12-04T19:50:01Z", &t));
     CHECK(!owl_time_parse_amz("20261304T195001Z", &t));
     CHECK(!owl_time_parse_amz("", &t));
+    CHECK(!owl_time_parse_amz("20260231T000000Z", &t));
+    CHECK(!owl_time_parse_amz("20250229T000000Z", &t));
+    CHECK(owl_time_parse_amz("20240229T000000Z", &t));
 }
 
 static void test_utf8_validation(void)

@@ -325,7 +325,7 @@ static void test_identity_store_user(void)
     CHECK_STR(alice.user_name, "alice");
 
     collected c = {0};
-    CHECK_INT(iam_identity_policies_load(t.db, &alice, collect_policy, &c), IAM_OK);
+    CHECK_INT(iam_identity_store_policies(t.db, &alice, collect_policy, &c), IAM_OK);
     CHECK_INT(c.count, 4);
     CHECK_STR(c.sources[0], "arn:aws:iam::" ACCOUNT ":user/data/alice/policy/own");
     CHECK_INT(c.types[0], IAM_IDENTITY_POLICY_INLINE);
@@ -339,12 +339,12 @@ static void test_identity_store_user(void)
     CHECK_STR(c.sids[3], "G");
 
     collected first = {.stop_after = 1};
-    CHECK_INT(iam_identity_policies_load(t.db, &alice, collect_policy, &first), IAM_OK);
+    CHECK_INT(iam_identity_store_policies(t.db, &alice, collect_policy, &first), IAM_OK);
     CHECK_INT(first.count, 1);
 
     iam_identity root = identity_of(IAM_PRINCIPAL_ROOT, ACCOUNT, "arn:aws:iam::" ACCOUNT ":root");
     collected none = {0};
-    CHECK_INT(iam_identity_policies_load(t.db, &root, collect_policy, &none), IAM_OK);
+    CHECK_INT(iam_identity_store_policies(t.db, &root, collect_policy, &none), IAM_OK);
     CHECK_INT(none.count, 0);
 
     /* Deleting the user makes its key stop resolving at once. */
@@ -374,7 +374,7 @@ static void test_identity_store_tags(void)
                                      "arn:aws:iam::" ACCOUNT ":user/data/alice");
     snprintf(alice.user_name, sizeof alice.user_name, "alice");
     owl_buf tags = OWL_BUF_INIT;
-    CHECK_INT(iam_identity_tags_load(t.db, &alice, collect_tag, &tags), IAM_OK);
+    CHECK_INT(iam_identity_store_tags(t.db, &alice, collect_tag, &tags), IAM_OK);
     CHECK_STR(tags.data, "team=data;");
     owl_buf_free(&tags);
     test_store_close(&t);
@@ -413,17 +413,17 @@ static void test_service_role_session(void)
     CHECK_STR(session.user_id, "AROAAAAAAAAAAAAAAAAAA:fn-1");
     CHECK_INT(iam_access_key_resolve(t.db, creds.access_key_id, creds.expiration, &session,
                                      secret, NULL),
-              IAM_NOT_FOUND);
+              IAM_EXPIRED);
 
     collected c = {0};
-    CHECK_INT(iam_identity_policies_load(t.db, &session, collect_policy, &c), IAM_OK);
+    CHECK_INT(iam_identity_store_policies(t.db, &session, collect_policy, &c), IAM_OK);
     CHECK_INT(c.count, 2);
     CHECK_STR(c.sources[0], "arn:aws:iam::" ACCOUNT ":role/svc/runner/policy/logs");
     CHECK_STR(c.sources[1], "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
 
     sql(&t, "UPDATE access_keys SET session_policy = '" DOC("S") "' WHERE role_name = 'runner'");
     collected with_session = {0};
-    CHECK_INT(iam_identity_policies_load(t.db, &session, collect_policy, &with_session), IAM_OK);
+    CHECK_INT(iam_identity_store_policies(t.db, &session, collect_policy, &with_session), IAM_OK);
     CHECK_INT(with_session.count, 3);
     CHECK_INT(with_session.types[2], IAM_IDENTITY_POLICY_SESSION);
     CHECK_STR(with_session.sources[2], "session-policy");
