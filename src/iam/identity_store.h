@@ -90,7 +90,9 @@ iam_status iam_identity_store_tags(sqlite3 *db, const iam_identity *who, iam_ide
 /*
  * Everything the evaluator needs from the store about one caller: the
  * compiled identity and session policies as an iam_policy_set, and the
- * principal tags. Owns every string and policy it points to.
+ * principal tags. Owns every string and policy it points to. This is what
+ * iam_identity_policies_load() (identity_policies.h) is meant to return for
+ * users and assumed roles.
  */
 typedef struct iam_identity_context {
     /* Pass &set to iam_evaluate(); its arrays point into the fields below. */
