@@ -601,8 +601,6 @@ def test_non_admin_user_denied(server):
                        "because no identity-based policy allows the iam:CreateUser action")
 
 
-@pytest.mark.xfail(strict=True, reason="iam_authorize allows only account roots until the policy "
-                                       "evaluator reads policies from the identity store")
 def test_user_with_iam_full_access_allowed(server):
     api = iam(server, CONSUMER_KEY)
     api.create_user(UserName="admin")
@@ -613,8 +611,6 @@ def test_user_with_iam_full_access_allowed(server):
         "made-by-admin"
 
 
-@pytest.mark.xfail(strict=True, reason="iam_authorize allows only account roots until the policy "
-                                       "evaluator reads group policies from the identity store")
 def test_group_policy_grants_member(server):
     api = iam(server, CONSUMER_KEY)
     api.create_user(UserName="member")

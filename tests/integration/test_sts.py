@@ -215,8 +215,6 @@ def test_assumed_role_get_user_needs_name(server):
                                "Must specify userName when calling with non-User credentials")
 
 
-@pytest.mark.xfail(strict=True, reason="iam_authorize allows only account roots until the policy "
-                                       "evaluator reads the caller's identity policies")
 def test_consumer_user_with_policy_assumes_role(server):
     role = producer_role(server)
     iam = client(server, "iam", CONSUMER_KEY)
