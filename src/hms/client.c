@@ -398,8 +398,12 @@ static int client_receive(hms_client *client, const char *method, thrift_value *
 
     if (!thrift_protocol_read_message_begin(&p, &m, &terr) || !thrift_protocol_read_struct(&p, &body, &terr) ||
         !thrift_protocol_read_message_end(&p, &terr)) {
-        client_fail(err, client->timed_out ? HMS_ERROR_TIMEOUT : HMS_ERROR_TRANSPORT,
-                    "metastore %s: reading the reply to %s failed: %s", client->connected->uri, method, terr.message);
+        if (client->timed_out)
+            client_fail(err, HMS_ERROR_TIMEOUT, "metastore %s: no reply to %s within the socket timeout of %d ms",
+                        client->connected->uri, method, client->config.socket_timeout_ms);
+        else
+            client_fail(err, HMS_ERROR_TRANSPORT, "metastore %s: reading the reply to %s failed: %s",
+                        client->connected->uri, method, terr.message);
         goto done;
     }
     if (m.seqid != client->seqid) {

@@ -636,7 +636,7 @@ hms_filter *hms_filter_parse(const char *text, size_t len, hms_filter_error *err
             f = parse_or(&p);
     }
     if (f && p.tok.kind != TOK_END) {
-        parser_fail(&p, p.tok.offset, "unexpected %s after a complete filter", token_name(&p.tok));
+        parser_fail(&p, p.tok.offset, "expected AND, OR or the end of the filter, found %s", token_name(&p.tok));
         hms_filter_free(f);
         f = NULL;
     }
