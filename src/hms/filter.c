@@ -16,6 +16,9 @@
 #include <string.h>
 #include <strings.h>
 
+#define HMS_STRINGIFY_(x) #x
+#define HMS_STRINGIFY(x) HMS_STRINGIFY_(x)
+
 typedef enum filter_kind { FILTER_AND, FILTER_OR, FILTER_COMPARE } filter_kind;
 
 typedef enum filter_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_LIKE } filter_op;
@@ -320,6 +323,40 @@ static hms_filter *node_join(parser *p, filter_kind kind, hms_filter *left, hms_
     return f;
 }
 
+/*
+ * Returns why a LIKE pattern is rejected before regcomp, or NULL. glibc's
+ * regcomp copies the pattern tree for every repetition operator, so
+ * stacked or counted repetitions ("a++++", "a{99}{99}") take exponential
+ * time and memory: patterns are capped in length and in repetitions, and
+ * {m,n} is rejected.
+ */
+static const char *like_pattern_problem(const char *pattern, size_t len)
+{
+    if (memchr(pattern, '\0', len))
+        return "LIKE pattern contains a NUL byte";
+    if (len > HMS_FILTER_MAX_LIKE_LENGTH)
+        return "LIKE pattern is longer than " HMS_STRINGIFY(HMS_FILTER_MAX_LIKE_LENGTH) " bytes";
+    unsigned repetitions = 0;
+    bool after_repetition = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = pattern[i];
+        if (c == '\\') {
+            i++;
+            after_repetition = false;
+            continue;
+        }
+        if (c == '{')
+            return "LIKE pattern may not use {m,n} repetition";
+        bool repetition = c == '*' || c == '+' || c == '?';
+        if (repetition && after_repetition)
+            return "LIKE pattern repeats a repetition (such as \"a**\")";
+        if (repetition && ++repetitions > HMS_FILTER_MAX_LIKE_REPETITIONS)
+            return "LIKE pattern has more than " HMS_STRINGIFY(HMS_FILTER_MAX_LIKE_REPETITIONS) " repetition operators";
+        after_repetition = repetition;
+    }
+    return NULL;
+}
+
 /* Builds "key op literal" from the literal token lit (whose text it takes). */
 static hms_filter *node_compare(parser *p, const char *key, size_t key_offset, filter_op op, token *lit)
 {
@@ -342,8 +379,9 @@ static hms_filter *node_compare(parser *p, const char *key, size_t key_offset, f
     lit->text = NULL;
 
     if (op == OP_LIKE) {
-        if (memchr(f->literal, '\0', f->literal_len)) {
-            parser_fail(p, lit->offset, "LIKE pattern contains a NUL byte");
+        const char *why = like_pattern_problem(f->literal, f->literal_len);
+        if (why) {
+            parser_fail(p, lit->offset, "%s", why);
             hms_filter_free(f);
             return NULL;
         }
@@ -355,11 +393,11 @@ static hms_filter *node_compare(parser *p, const char *key, size_t key_offset, f
         int rc = regcomp(f->regex, anchored.data, REG_EXTENDED | REG_NOSUB);
         owl_buf_free(&anchored);
         if (rc != 0) {
-            char why[128];
-            regerror(rc, f->regex, why, sizeof why);
+            char reason[128];
+            regerror(rc, f->regex, reason, sizeof reason);
             free(f->regex);
             f->regex = NULL;
-            parser_fail(p, lit->offset, "invalid LIKE pattern: %s", why);
+            parser_fail(p, lit->offset, "invalid LIKE pattern: %s", reason);
             hms_filter_free(f);
             return NULL;
         }

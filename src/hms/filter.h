@@ -31,6 +31,10 @@
  *
  * Limits: filter text up to HMS_FILTER_MAX_LENGTH bytes, nesting up to
  * HMS_FILTER_MAX_DEPTH parentheses, up to HMS_FILTER_MAX_NODES comparisons.
+ * A LIKE pattern has up to HMS_FILTER_MAX_LIKE_LENGTH bytes and
+ * HMS_FILTER_MAX_LIKE_REPETITIONS of '*', '+' and '?', none directly after
+ * another, and no {m,n}: regcomp's cost grows exponentially with stacked
+ * repetitions.
  */
 #ifndef OWL_HMS_FILTER_H
 #define OWL_HMS_FILTER_H
@@ -44,6 +48,8 @@
 #define HMS_FILTER_MAX_LENGTH 65536
 #define HMS_FILTER_MAX_DEPTH 100
 #define HMS_FILTER_MAX_NODES 10000
+#define HMS_FILTER_MAX_LIKE_LENGTH 1000
+#define HMS_FILTER_MAX_LIKE_REPETITIONS 32
 
 typedef struct hms_filter hms_filter;
 

@@ -124,6 +124,10 @@ static void test_filter_errors(void)
     CHECK(strncmp(bad_regex, "ERROR: invalid LIKE pattern: ", 29) == 0);
     CHECK(strstr(bad_regex, " at position 8") != NULL);
     free(bad_regex);
+    CHECK_RENDER("dt like 'a++'", "ERROR: LIKE pattern repeats a repetition (such as \"a**\") at position 8");
+    CHECK_RENDER("dt like 'a{2}'", "ERROR: LIKE pattern may not use {m,n} repetition at position 8");
+    CHECK_RENDER("dt like 'a*b*c*d*e*f*g*h*i*j*k*l*m*n*o*p*q*r*s*t*u*v*w*x*y*z*A*B*C*D*E*F*G*'",
+                 "ERROR: LIKE pattern has more than 32 repetition operators at position 8");
     CHECK_RENDER("hr not = 1", "ERROR: expected BETWEEN or IN after NOT, found an operator at position 7");
     CHECK_RENDER("hr between 1 or 2", "ERROR: expected AND in BETWEEN, found OR at position 13");
     CHECK_RENDER("dt in 'a'", "ERROR: expected '(' after IN, found a string at position 6");
