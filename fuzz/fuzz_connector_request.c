@@ -2,7 +2,7 @@
  * libFuzzer target for what the connector reads from its caller: the
  * request document (apiName, apiRequest fields, TJSONProtocol strings, base64
  * expressions) and page tokens. Requests run against the unit tests' fake
- * metastore, with a spill threshold low enough that large answers spill to a
+ * metastore, with a spill threshold low enough that large responses spill to a
  * no-op target. The input is also decoded as a nextToken, and a token that
  * decodes must encode back to the same text.
  */

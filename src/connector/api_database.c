@@ -153,7 +153,7 @@ static bool db_exists(api_call *call, connector_error *err)
     return true;
 }
 
-/* Sends create_database and answers {"successful": true}; takes database. */
+/* Sends create_database with database (taken) and sets "successful": true. */
 static bool create_database_object(api_call *call, thrift_value *database, connector_error *err)
 {
     thrift_value *args = thrift_value_new_struct();

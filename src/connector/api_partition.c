@@ -49,7 +49,7 @@ static bool fetch_partition_names(api_call *call, const char *db_name, const cha
     return api_metastore_call(call, "get_partition_names", args, result, err);
 }
 
-/* Answers key with the partitions named in names (borrowed). */
+/* Sets key in the apiResponse to the partitions named in names (borrowed). */
 static bool answer_partitions_by_names(api_call *call, const char *key, const char *db_name,
                                        const char *table_name, const thrift_value *names,
                                        connector_error *err)
@@ -72,7 +72,7 @@ static bool answer_partitions_by_names(api_call *call, const char *key, const ch
     return true;
 }
 
-/* Sends args to method and answers with its list<Partition> under key. */
+/* Sends args to method and sets key to the list<Partition> it returns. */
 static bool answer_partition_list(api_call *call, const char *method, thrift_value *args,
                                   const char *key, connector_error *err)
 {
@@ -87,7 +87,7 @@ static bool answer_partition_list(api_call *call, const char *method, thrift_val
     return true;
 }
 
-/* Sends args to method; answers {"partitionDesc": <returned Partition>}. */
+/* Sends args to method and sets "partitionDesc" to the Partition it returns. */
 static bool answer_partition(api_call *call, const char *method, thrift_value *args,
                              connector_error *err)
 {
@@ -363,7 +363,7 @@ static bool rename_partition(api_call *call, connector_error *err)
     return true;
 }
 
-/* "arguments" holds the partition values. deleteData (owlery extension) defaults to false. */
+/* "arguments" contains the partition values. deleteData (owlery extension) defaults to false. */
 static bool drop_partition(api_call *call, connector_error *err)
 {
     const char *db_name = NULL, *table_name = NULL;
@@ -389,7 +389,7 @@ static bool drop_partition(api_call *call, connector_error *err)
 
 /*
  * Without partNames, drops every partition; an empty partNames drops
- * nothing and answers "result": null, as the reference connector does.
+ * nothing and returns "result": null, as the reference connector does.
  */
 static bool drop_partitions(api_call *call, connector_error *err)
 {

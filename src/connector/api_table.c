@@ -19,7 +19,7 @@ static bool fetch_table_names(api_call *call, const char *db_name, const char *f
                               result, err);
 }
 
-/* Answers key with the Table objects of db named in names (a list<string>, borrowed). */
+/* Sets key in the apiResponse to the Table objects of db named in names (borrowed). */
 static bool answer_tables(api_call *call, const char *key, const char *db_name,
                           const thrift_value *names, connector_error *err)
 {
@@ -138,7 +138,7 @@ static bool table_exists(api_call *call, connector_error *err)
     return true;
 }
 
-/* Sends args to a void method and answers {"successful": true}. */
+/* Sends args to a void method and sets "successful": true. */
 static bool answer_successful(api_call *call, const char *method, thrift_value *args,
                               connector_error *err)
 {

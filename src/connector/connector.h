@@ -1,6 +1,6 @@
 /*
  * The Hive metastore connector function: a Lambda custom runtime that
- * answers Athena's HIVE catalog protocol (the JSON request and response
+ * serves Athena's HIVE catalog protocol (the JSON request and response
  * documents of the aws-athena-hive-metastore reference connector) by calling
  * a Hive metastore over Thrift.
  *
@@ -40,14 +40,14 @@
 /* Largest timeout either HMS_*_TIMEOUT_MS variable accepts: one hour. */
 #define CONNECTOR_MAX_TIMEOUT_MS 3600000
 /*
- * Caps on one metastore reply. 64 MiB holds about 60,000 partitions of 1 KiB
- * each. The decoded tree takes up to about 60 bytes of heap per wire byte
+ * Caps on one metastore reply. 64 MiB fits about 60,000 partitions of 1 KiB
+ * each (an estimate; real partition sizes vary). The decoded tree takes up to about 60 bytes of heap per wire byte
  * (see thrift/protocol.h), so the cap also bounds memory.
  */
 #define CONNECTOR_MAX_REPLY_BYTES (64u << 20)
 #define CONNECTOR_MAX_REPLY_STRING (16u << 20)
 #define CONNECTOR_MAX_REPLY_ELEMENTS 1000000u
-/* Longest nextToken accepted, in characters (base64 of a name of 12 KiB). */
+/* Maximum nextToken length, in characters (the base64 of a 12 KiB name). */
 #define CONNECTOR_MAX_TOKEN_LENGTH 16384
 
 /* An invocation error: Lambda's errorType and errorMessage. */
@@ -116,9 +116,9 @@ typedef bool (*connector_call_fn)(void *ctx, const char *method, const thrift_va
                                   thrift_value **result, hms_error *err);
 
 /*
- * Stores body (the serialized apiResponse) at s3_path
- * ("s3://bucket/key"). Returns false with err filled (errorType is the S3
- * error code when S3 returned one).
+ * Stores body (the serialized apiResponse) as object key in bucket.
+ * Returns false with err filled, and errorType is the S3 error code when
+ * S3 returned one.
  */
 typedef bool (*connector_spill_fn)(void *ctx, const char *bucket, const char *key,
                                    const char *body, size_t len, connector_error *err);

@@ -61,8 +61,9 @@ bool api_struct_list(api_call *call, const char *name, thrift_value **out,
 /*
  * Calls method with args (freed here) and returns its result struct in
  * *result (the caller frees it). A call that fails on a broken connection
- * is retried once, because the client reconnects for the retry; timeouts
- * are not retried, so a hung metastore fails within the socket timeout.
+ * is retried once, on the fresh connection the client opens for it.
+ * Timeouts are not retried, so a hung metastore fails within the socket
+ * timeout.
  * A declared exception in the result becomes err with errorType the
  * exception's name (NoSuchObjectException, ...) and its message.
  *

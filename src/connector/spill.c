@@ -4,7 +4,7 @@
  * signed payload hash), over libcurl.
  *
  * A failed PUT fails the invocation: errorType is S3's error code
- * (AccessDenied, NoSuchBucket, ...) when S3 answered with an error
+ * (AccessDenied, NoSuchBucket, ...) when S3 returned an error
  * document, else "SpillFailed" with the reason (no credentials, connection
  * error, timeout). The caller never gets a truncated response.
  */

@@ -49,7 +49,9 @@ uint8_t *api_base64_decode(const char *text, size_t len, size_t *outlen)
     if (len % 4 != 0)
         return NULL;
 
-    size_t padding = len >= 4 && text[len - 1] == '=' ? (text[len - 2] == '=' ? 2 : 1) : 0;
+    size_t padding = 0;
+    if (len >= 4 && text[len - 1] == '=')
+        padding = text[len - 2] == '=' ? 2 : 1;
     uint8_t *out = malloc(len / 4 * 3 + 1);
     if (!out)
         abort();
@@ -60,7 +62,10 @@ uint8_t *api_base64_decode(const char *text, size_t len, size_t *outlen)
         int v[4];
         for (int k = 0; k < 4; k++) {
             bool pad_slot = last && k >= 4 - (int)padding;
-            v[k] = pad_slot ? (text[i + k] == '=' ? 0 : -1) : base64_value(text[i + k]);
+            if (pad_slot)
+                v[k] = text[i + k] == '=' ? 0 : -1;
+            else
+                v[k] = base64_value(text[i + k]);
             if (v[k] < 0) {
                 free(out);
                 return NULL;

@@ -1,6 +1,6 @@
 /*
  * A fake metastore for the connector's unit tests: records every call with
- * its arguments (rendered by thrift_value_print) and answers with small
+ * its arguments (rendered by thrift_value_print) and returns small
  * canned objects, an injected exception or an injected transport error.
  */
 #ifndef OWL_TEST_CONNECTOR_FAKE_H
@@ -17,9 +17,9 @@
 typedef struct fake_metastore {
     int call_count;
     char calls[FAKE_MAX_CALLS][1024]; /* "method {args}" */
-    const char *const *names;         /* answer of the name-list methods */
+    const char *const *names;         /* return value of the name-list methods */
     /* Injected failures. */
-    const char *exception_method;     /* answer this method with an exception */
+    const char *exception_method;     /* method that returns an exception */
     int16_t exception_field;
     int transport_failures;           /* fail this many calls with HMS_ERROR_TRANSPORT */
     hms_error_kind failure_kind;      /* fail every call with this kind when not NONE */

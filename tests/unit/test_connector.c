@@ -794,7 +794,8 @@ static void test_spill_at_threshold(void)
     CHECK_STR(h.spill.bucket, "mybucket");
     CHECK_STR(h.spill.key, "spill/external-hms-service-new/5f0c-41");
     CHECK_INT(h.spill.len, len);
-    CHECK(h.spill.body && !strncmp(h.spill.body, "{\"tableDesc\":", 13));
+    CHECK(h.spill.body != NULL);
+    CHECK(h.spill.body && strncmp(h.spill.body, "{\"tableDesc\":", 13) == 0);
     CHECK_STR(out.data, "{\"apiName\":\"getTable\",\"spilled\":true,\"spillPath\":"
                         "\"s3://mybucket/spill/external-hms-service-new/5f0c-41\","
                         "\"apiResponse\":null}");

@@ -40,7 +40,7 @@ typedef struct recorder {
     /* Runtime API: events served by /invocation/next, in order. */
     const char *events[4];
     int next_event;
-    /* S3 sink: the status and body of every answer. */
+    /* S3 sink: the status and body of every response. */
     int status;
     const char *answer;
 } recorder;
@@ -237,7 +237,8 @@ static void test_runtime_init_error(void)
     CHECK_INT(r.count, 1);
     CHECK_STR(r.requests[0].path, "/2018-06-01/runtime/init/error");
     CHECK_STR(r.requests[0].error_type, "Runtime.ExitError");
-    CHECK_STR(r.requests[0].body, "{\"errorMessage\":\"cannot start\",\"errorType\":\"Runtime.ExitError\"}");
+    CHECK_STR(r.requests[0].body,
+              "{\"errorMessage\":\"cannot start\",\"errorType\":\"Runtime.ExitError\"}");
     recorder_free(&r);
 }
 
