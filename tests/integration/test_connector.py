@@ -318,13 +318,48 @@ def test_spill_without_credentials_fails(server, metastore, hms, connector_zip):
     assert "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set" in body["errorMessage"]
 
 
-@pytest.mark.xfail(strict=True, reason="owlery's Lambda runtime does not pass execution-role "
-                   "credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) "
-                   "to functions yet, so the spill PUT to owlery's S3 cannot authenticate")
+SPILL_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow",
+    "Action": ["s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:PutObject"],
+    "Resource": ["arn:aws:s3:::mybucket/spill", "arn:aws:s3:::mybucket/spill/*"]}]})
+
+
+def create_execution_role(server, spill_policy):
+    """Creates ROLE trusting Lambda, with the VPC managed policy and optionally the spill policy."""
+    iam = client(server, "iam", PRODUCER_KEY)
+    iam.create_role(RoleName=ROLE.rsplit("/", 1)[1], AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                 "Principal": {"Service": "lambda.amazonaws.com"}}]}))
+    iam.attach_role_policy(
+        RoleName=ROLE.rsplit("/", 1)[1],
+        PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")
+    if spill_policy:
+        iam.put_role_policy(RoleName=ROLE.rsplit("/", 1)[1], PolicyName="spill",
+                            PolicyDocument=spill_policy)
+
+
+def test_spill_without_put_permission_is_access_denied(server, metastore, hms, connector_zip):
+    ttypes = hms[1]
+    client(server, "s3", PRODUCER_KEY).create_bucket(Bucket="mybucket")
+    create_execution_role(server, spill_policy=None)
+    hms_client, transport = thrift_client(hms, metastore.port)
+    hms_client.create_database(ttypes.Database("s", "", "s3://athena-test/s", {}))
+    transport.close()
+
+    deploy(server, connector_zip, "hms-spill-denied",
+           {"HMS_URIS": f"thrift://127.0.0.1:{metastore.port}",
+            "SPILL_LOCATION": "s3://mybucket/spill", "SPILL_THRESHOLD": "1"})
+    response, body = boto_invoke(server, "hms-spill-denied", request("getDatabase", dbName="s"))
+    assert response["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "AccessDenied"
+    assert "s3:PutObject" in body["errorMessage"]
+
+
 def test_spill_to_owlery_s3(server, metastore, hms, connector_zip):
     ttypes = hms[1]
     s3 = client(server, "s3", PRODUCER_KEY)
     s3.create_bucket(Bucket="mybucket")
+    create_execution_role(server, SPILL_POLICY)
     hms_client, transport = thrift_client(hms, metastore.port)
     hms_client.create_database(ttypes.Database("s", "", "s3://athena-test/s", {}))
     transport.close()
