@@ -202,7 +202,10 @@ def test_list_partitions_pages(server, metastore, hms, connector_zip, tmp_path):
         hms_client.add_partitions(batch)
     transport.close()
 
-    deploy(server, connector_zip, "hms-pages", {"HMS_URIS": f"thrift://127.0.0.1:{metastore.port}"})
+    client(server, "s3", PRODUCER_KEY).create_bucket(Bucket="mybucket")
+    create_execution_role(server, SPILL_POLICY)
+    deploy(server, connector_zip, "hms-pages", {"HMS_URIS": f"thrift://127.0.0.1:{metastore.port}",
+                                                "SPILL_LOCATION": "s3://mybucket/spill"})
     seen = []
     token = None
     pages = 0
@@ -224,6 +227,18 @@ def test_list_partitions_pages(server, metastore, hms, connector_zip, tmp_path):
     assert pages == 20
     assert len(seen) == 20000
     assert set(seen) == expected
+
+    # All 20,000 in one answer pass the default 4 MiB threshold, so the answer spills.
+    response, body = boto_invoke(server, "hms-pages", request(
+        "listPartitions", dbName="big", tableName="events", maxSize=-1))
+    assert "FunctionError" not in response, body
+    assert body["spilled"] is True
+    assert body["apiResponse"] is None
+    key = body["spillPath"][len("s3://mybucket/"):]
+    spilled = json.loads(client(server, "s3", PRODUCER_KEY).get_object(
+        Bucket="mybucket", Key=key)["Body"].read())
+    assert len(spilled["partitions"]) == 20000
+    assert {from_tjson(p, ttypes.Partition()).values[0] for p in spilled["partitions"]} == expected
 
     response, body = boto_invoke(server, "hms-pages", request(
         "listPartitions", dbName="big", tableName="events", maxSize=10, nextToken="%%%"))
