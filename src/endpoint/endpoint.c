@@ -3,6 +3,7 @@
  */
 #include "endpoint/endpoint.h"
 
+#include "athena/athena.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "endpoint/internal.h"
@@ -28,7 +29,7 @@ static void service_not_built(aws_call *call)
 static const endpoint_service services[] = {
     {"sts", AWS_PROTOCOL_QUERY, STS_XML_NAMESPACE, sts_handle},
     {"iam", AWS_PROTOCOL_QUERY, IAM_XML_NAMESPACE, service_not_built},
-    {"athena", AWS_PROTOCOL_JSON, NULL, service_not_built},
+    {"athena", AWS_PROTOCOL_JSON, NULL, athena_handle},
     {"lambda", AWS_PROTOCOL_REST_JSON, NULL, lambda_handle},
     {"s3", AWS_PROTOCOL_REST_XML, NULL, service_not_built},
 };
