@@ -18,7 +18,7 @@
 
 extern const owl_schema owl_athena_schema;
 
-/* Handles one authenticated Athena call; call->operation is the operation name. */
+/* Handles one authenticated Athena call, dispatching on call->operation. */
 void athena_handle(aws_call *call);
 
 typedef enum athena_workgroup_status {

@@ -142,7 +142,7 @@ athena_store_status athena_catalog_set_tags(sqlite3 *db, const athena_catalog *c
  * Validation
  * ---------------------------------------------------------------------- */
 
-/* Checks one function parameter when present; false with a message in err. */
+/* Returns false with a message in err when the function parameter key is malformed. */
 static bool function_parameter_valid(json_t *parameters, const char *key, const char *region,
                                      const char *account_id, char *err, size_t errlen)
 {
@@ -249,7 +249,7 @@ json_t *athena_catalog_parameters_validate(const char *type, json_t *parameters,
     return parameters ? json_deep_copy(parameters) : json_object();
 }
 
-/* Reads and checks Type; false after an error reply. */
+/* Reads Type and checks it against the enum. Returns false after an error reply. */
 static bool body_type(aws_call *call, json_t *body, const char **type)
 {
     if (!athena_body_string(call, body, "Type", "type", 1, 16, true, type))
@@ -374,7 +374,7 @@ out:
 
 /*
  * Appends up to max summaries after the name `after` (NULL: from the start)
- * in name order; sets *more when further catalogs exist.
+ * in name order, and sets *more when further catalogs exist.
  */
 static bool list_stored(sqlite3 *db, const char *account_id, const char *region,
                         const char *after, int max, json_t *out, bool *more)

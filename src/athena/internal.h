@@ -47,10 +47,10 @@ void athena_error_not_found(aws_call *call, const char *resource_name, const cha
 /* Replies 500 InternalServerException after a state store failure. */
 void athena_error_store(aws_call *call);
 
-/* Returns a malloc'ed copy of text; aborts when memory runs out, as owl_buf does. */
+/* Returns a malloc'ed copy of text, aborting when memory runs out as owl_buf does. */
 char *athena_strdup(const char *text);
 
-/* Parses the JSON request body (empty: {}); NULL after an error reply. */
+/* Parses the JSON request body (an empty body is {}). Returns NULL after an error reply. */
 json_t *athena_request_body(aws_call *call);
 
 /*
@@ -109,7 +109,7 @@ typedef enum athena_store_status {
 
 void athena_catalog_free(athena_catalog *catalog);
 
-/* Reads a stored catalog; on ATHENA_STORE_OK the caller frees it. */
+/* Reads a stored catalog, which the caller frees on ATHENA_STORE_OK. */
 athena_store_status athena_catalog_load(sqlite3 *db, const char *account_id, const char *region,
                                         const char *name, athena_catalog *catalog);
 /* Rewrites the tags of a stored catalog. */
@@ -223,7 +223,7 @@ bool athena_spill_read(aws_call *call, const char *s3_path, owl_buf *out, char *
 
 /* Returns true when name is 1-128 characters of [A-Za-z0-9._-]. */
 bool athena_workgroup_name_valid(const char *name);
-/* Reads the tags of a stored work group (a new reference); NOT_FOUND when absent. */
+/* Reads the tags of a stored work group (a new reference into *tags). */
 athena_store_status athena_workgroup_tags(sqlite3 *db, const char *account_id, const char *region,
                                           const char *name, json_t **tags);
 /* Rewrites the tags of a work group, storing the work group primary when it is not yet. */

@@ -40,7 +40,7 @@ typedef struct metadata_source {
 
 /*
  * Authorizes action on the catalog CatalogName and loads it. Returns false
- * after an error reply; on true the caller frees source->catalog.
+ * after an error reply. On true the caller frees source->catalog.
  */
 static bool source_open(aws_call *call, json_t *body, const char *action,
                         metadata_source *source)
@@ -221,7 +221,7 @@ static void reply_bad_struct(aws_call *call, const metadata_source *source, cons
                           source->function_arn, source->catalog.name, api_name, err);
 }
 
-/* Reads MaxResults (1-50) and NextToken; false after an error reply. */
+/* Reads MaxResults (1-50) and NextToken. Returns false after an error reply. */
 static bool page_parameters(aws_call *call, json_t *body, json_int_t *max, const char **token)
 {
     *max = PAGE_DEFAULT;

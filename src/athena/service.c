@@ -84,6 +84,17 @@ void athena_error_metadata(aws_call *call, const char *fmt, ...)
     va_start(ap, fmt);
     athena_verror(call, 400, "MetadataException", NULL, fmt, ap);
     va_end(ap);
+
+    /* A metastore or function failure is worth a log line of its own: the
+     * request log shows only the error code. */
+    json_t *error = json_loadb(call->resp->body.data, call->resp->body.len, 0, NULL);
+    const char *message = json_string_value(json_object_get(error, "Message"));
+    char quoted[1200];
+    owl_log_warn("event=athena_metadata_failed request_id=%s operation=%s principal=%s "
+                 "message=%s",
+                 call->req->request_id, call->operation, call->identity->arn,
+                 owl_log_quote(quoted, sizeof quoted, message ? message : ""));
+    json_decref(error);
 }
 
 void athena_error_not_found(aws_call *call, const char *resource_name, const char *fmt, ...)
@@ -106,6 +117,9 @@ void athena_error_not_found(aws_call *call, const char *resource_name, const cha
 
 void athena_error_store(aws_call *call)
 {
+    owl_log_error("event=athena_store_failed request_id=%s operation=%s account=%s region=%s",
+                  call->req->request_id, call->operation, call->identity->account_id,
+                  call->region);
     aws_call_error(call, 500, "InternalServerException",
                    "The Athena state store failed; see owlery's log for the cause and retry");
 }

@@ -21,7 +21,7 @@ typedef struct tag_target {
     char name[ATHENA_WORKGROUP_NAME_MAX + 1];
 } tag_target;
 
-/* Parses ResourceARN into target; false when it names no Athena catalog or work group. */
+/* Parses ResourceARN into target. Returns false unless it names a catalog or work group. */
 static bool target_parse(const char *arn, tag_target *target)
 {
     memset(target, 0, sizeof *target);
@@ -85,7 +85,7 @@ static bool target_open(aws_call *call, json_t *body, const char *action, tag_ta
     return true;
 }
 
-/* Reads the tags of the target (a new reference); NULL after an error reply. */
+/* Returns the tags of the target (a new reference), or NULL after an error reply. */
 static json_t *tags_load(aws_call *call, sqlite3 *db, const tag_target *target)
 {
     json_t *tags = NULL;

@@ -194,7 +194,7 @@ athena_workgroup_status athena_workgroup_output_location(sqlite3 *db, const char
  * Validation and output
  * ---------------------------------------------------------------------- */
 
-/* Reads and checks the work group name member key; false after an error reply. */
+/* Reads the work group name member key. Returns false after an error reply. */
 static bool body_name(aws_call *call, json_t *body, const char *key, const char *member,
                       const char **name)
 {
@@ -247,7 +247,7 @@ static bool cutoff_valid(aws_call *call, json_t *cutoff)
     return false;
 }
 
-/* Checks a WorkGroupConfiguration of CreateWorkGroup; false after an error reply. */
+/* Checks a WorkGroupConfiguration of CreateWorkGroup. Returns false after an error reply. */
 static bool configuration_valid(aws_call *call, json_t *configuration)
 {
     if (!json_is_object(configuration)) {
@@ -457,7 +457,7 @@ static void apply_member(json_t *target, json_t *updates, const char *key, const
         json_object_del(target, key);
 }
 
-/* Applies WorkGroupConfigurationUpdates to a stored configuration; false after an error reply. */
+/* Applies WorkGroupConfigurationUpdates to a configuration. Returns false after an error reply. */
 static bool apply_configuration_updates(aws_call *call, json_t *configuration, json_t *updates)
 {
     if (!json_is_object(updates)) {

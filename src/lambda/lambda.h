@@ -25,7 +25,7 @@ void lambda_handle(aws_call *call);
 typedef enum lambda_caller_status {
     LAMBDA_CALLER_SUCCESS,        /* payload is the function's response */
     LAMBDA_CALLER_FUNCTION_ERROR, /* payload is the error document {errorMessage, errorType} */
-    LAMBDA_CALLER_REJECTED,       /* Lambda rejected the call; error_code and message say why */
+    LAMBDA_CALLER_REJECTED,       /* Lambda rejected the call for the reason in error_code and message */
 } lambda_caller_status;
 
 typedef struct lambda_caller_result {
