@@ -150,6 +150,9 @@ int main(int argc, char **argv)
            STATEMENTS, BUCKET_STATEMENTS, iterations, allowed);
     printf("%.0f decisions/s per core of CPU time (%.1f ns per decision); %.0f decisions/s wall clock\n",
            (double)iterations / cpu, cpu * 1e9 / (double)iterations, (double)iterations / wall);
+    /* Lines scripts/bench collects: metric NAME VALUE UNIT TARGET. */
+    printf("metric policy_decisions_cpu %.0f decisions/s/core >=1000000\n", (double)iterations / cpu);
+    printf("metric policy_decisions_wall %.0f decisions/s -\n", (double)iterations / wall);
 
     for (int p = 0; p < POLICIES; p++)
         iam_policy_free(policies[p]);

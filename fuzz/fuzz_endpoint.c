@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "endpoint/endpoint.h"
 #include "http/http.h"
+#include "iam/account.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -33,6 +34,16 @@ static void fuzz_setup(void)
         fprintf(stderr, "%s\n", err);
         abort();
     }
+    /* A known key lets signed inputs get past the key lookup into signature checks. */
+    sqlite3 *db = owl_store_acquire(store);
+    iam_account account;
+    char key[IAM_ACCESS_KEY_MAX + 1], secret[IAM_SECRET_KEY_MAX + 1];
+    if (iam_account_create(db, "111122223333", "fuzz", "AKIAPRODUCER00000001",
+                           "producer-secret-0000000000000000000000001", &account, key, secret, err,
+                           sizeof err) != IAM_OK)
+        abort();
+    owl_store_release(store, db);
+
     owl_endpoint_config config = {
         .max_body_bytes = 4096, .max_lambda_body_bytes = 4096, .max_s3_body_bytes = 4096};
     endpoint = owl_endpoint_new(store, &config);
@@ -98,6 +109,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     int status = handler.begin(handler.ctx, &req, &resp);
+    if (status != 0)
+        resp.status = status;
     if (status == 0) {
         size_t body_len = (size_t)(end - pos);
         if (body_len > req.body_limit)

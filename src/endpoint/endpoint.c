@@ -9,6 +9,7 @@
 #include "endpoint/internal.h"
 #include "iam/sts.h"
 #include "lambda/lambda.h"
+#include "s3/s3.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -31,7 +32,7 @@ static const endpoint_service services[] = {
     {"iam", AWS_PROTOCOL_QUERY, IAM_XML_NAMESPACE, service_not_built},
     {"athena", AWS_PROTOCOL_JSON, NULL, athena_handle},
     {"lambda", AWS_PROTOCOL_REST_JSON, NULL, lambda_handle},
-    {"s3", AWS_PROTOCOL_REST_XML, NULL, service_not_built},
+    {"s3", AWS_PROTOCOL_REST_XML, NULL, s3_handle},
 };
 
 static const endpoint_service *service_by_name(const char *name)
@@ -208,6 +209,8 @@ static int endpoint_begin(void *ctx, http_request *req, http_response *resp)
     }
     req->body_limit = body_limit_for(endpoint, service);
     endpoint_add_request_id(state);
+    if (service && strcmp(service->name, "s3") == 0)
+        s3_begin(call); /* may stream an upload to a file and raise the body limit */
 
     const char *length = http_request_header(req, "content-length");
     if (length) {

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct http_server {
     struct MHD_Daemon *daemon;
@@ -72,6 +73,33 @@ void http_response_set_body(http_response *resp, int status, const char *content
         http_response_add_header(resp, "Content-Type", content_type);
 }
 
+void http_response_set_body_fd(http_response *resp, int status, int fd, uint64_t offset,
+                               uint64_t length)
+{
+    if (resp->has_body_fd)
+        close(resp->body_fd);
+    owl_buf_reset(&resp->body);
+    resp->status = status;
+    resp->has_body_fd = true;
+    resp->body_fd = fd;
+    resp->body_offset = offset;
+    resp->body_length = length;
+}
+
+void http_response_reset(http_response *resp)
+{
+    for (size_t i = 0; i < resp->header_count; i++) {
+        free(resp->headers[i].name);
+        free(resp->headers[i].value);
+    }
+    resp->header_count = 0;
+    owl_buf_reset(&resp->body);
+    if (resp->has_body_fd)
+        close(resp->body_fd);
+    resp->has_body_fd = false;
+    resp->status = 0;
+}
+
 static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *connection)
 {
     (void)cls;
@@ -116,8 +144,20 @@ static enum MHD_Result collect_header(void *cls, enum MHD_ValueKind kind, const 
 
 static enum MHD_Result send_response(struct MHD_Connection *connection, http_response *resp)
 {
-    struct MHD_Response *response = MHD_create_response_from_buffer(
-        resp->body.len, resp->body.data ? resp->body.data : (void *)"", MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *response;
+    if (resp->has_body_fd) {
+        /* MHD owns the descriptor from here on and closes it with the response. */
+        response = MHD_create_response_from_fd_at_offset64(resp->body_length, resp->body_fd,
+                                                           resp->body_offset);
+        resp->has_body_fd = false;
+        if (!response) {
+            close(resp->body_fd);
+            return MHD_NO;
+        }
+    } else {
+        response = MHD_create_response_from_buffer(
+            resp->body.len, resp->body.data ? resp->body.data : (void *)"", MHD_RESPMEM_MUST_COPY);
+    }
     if (!response)
         return MHD_NO;
     for (size_t i = 0; i < resp->header_count; i++)
@@ -160,8 +200,13 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *connecti
             state->stage = STAGE_ANSWERED;
             return send_response(connection, &state->resp);
         }
-        if (req->body.len + *upload_data_size <= req->body_limit) {
-            owl_buf_append(&req->body, upload_data, *upload_data_size);
+        if (req->body_received + *upload_data_size <= req->body_limit) {
+            req->body_received += *upload_data_size;
+            if (!req->body_sink.write)
+                owl_buf_append(&req->body, upload_data, *upload_data_size);
+            else if (!req->body_sink_failed &&
+                     !req->body_sink.write(req->body_sink.arg, upload_data, *upload_data_size))
+                req->body_sink_failed = true;
             *upload_data_size = 0;
             return MHD_YES;
         }
@@ -208,14 +253,13 @@ static void request_completed(void *cls, struct MHD_Connection *connection, void
             status = state->resp.status;
         server->handler.done(server->handler.ctx, req, status);
     }
+    if (req->body_sink.close)
+        req->body_sink.close(req->body_sink.arg);
     for (size_t i = 0; i < req->header_count; i++) {
         free(req->headers[i].name);
         free(req->headers[i].value);
     }
-    for (size_t i = 0; i < state->resp.header_count; i++) {
-        free(state->resp.headers[i].name);
-        free(state->resp.headers[i].value);
-    }
+    http_response_reset(&state->resp);
     owl_buf_free(&req->body);
     owl_buf_free(&state->resp.body);
     free(req->raw_path);

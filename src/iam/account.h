@@ -31,6 +31,8 @@ typedef struct iam_identity {
     /* aws:username for users, empty otherwise. */
     char user_name[128];
     char access_key_id[IAM_ACCESS_KEY_MAX + 1];
+    /* For assumed-role sessions: arn:aws:iam::ACCOUNT:role/NAME; empty otherwise. */
+    char role_arn[IAM_ARN_MAX];
 } iam_identity;
 
 typedef struct iam_account {

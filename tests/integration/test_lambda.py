@@ -239,6 +239,11 @@ def test_crash_exit_error(server):
     request_id = response["ResponseMetadata"]["RequestId"]
     assert body["errorMessage"] == \
         f"RequestId: {request_id} Error: Runtime exited with error: exit status 3"
+    # The instance's output is copied to the service log by a reader thread,
+    # which may trail the invoke's reply.
+    deadline = time.time() + 5
+    while "crashing on purpose" not in server.log() and time.time() < deadline:
+        time.sleep(0.05)
     assert "crashing on purpose" in server.log()
 
 

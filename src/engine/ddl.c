@@ -1,0 +1,677 @@
+/*
+ * A small tokenizer and parser for the Hive DDL that Athena accepts and
+ * DuckDB cannot parse: statement classification by leading keywords, and a
+ * full parse of CREATE [EXTERNAL] TABLE (Hive 3 DDL grammar: columns,
+ * COMMENT, PARTITIONED BY, ROW FORMAT DELIMITED | SERDE ... WITH
+ * SERDEPROPERTIES, STORED AS <name> | INPUTFORMAT ... OUTPUTFORMAT ...,
+ * LOCATION, TBLPROPERTIES).
+ *
+ * The input comes from API callers, so every path is bounded: strings and
+ * names are copied with their lengths, nesting in column types is checked by
+ * the Hive type parser, and a malformed statement returns an error naming
+ * the line and column. fuzz/fuzz_engine_ddl.c exercises it.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/internal.h"
+
+/* ---------------------------------------------------------------- tokens */
+
+static void tok_push(engine_toks *toks, engine_tok_kind kind, char *text, size_t offset) {
+    toks->items = realloc(toks->items, (toks->count + 1) * sizeof *toks->items);
+    if (!toks->items)
+        abort();
+    toks->items[toks->count++] = (engine_tok){kind, text, offset};
+}
+
+static void syntax_error_at(char **err, const char *sql, size_t offset, const char *what) {
+    int line, column;
+    engine_offset_to_line_col(sql, (long)offset, &line, &column);
+    engine_set_err(err, "SYNTAX_ERROR: line %d:%d: %s", line, column, what);
+}
+
+/*
+ * Appends the character a Hive string escape stands for: \t \n \r \0 \\ \'
+ * \" and octal \NNN (so '\001' is byte 1, as Hive reads delimiters).
+ * Returns how many input bytes after the backslash it consumed.
+ */
+static size_t tok_unescape(owl_buf *out, const char *s, size_t avail) {
+    if (avail == 0)
+        return 0;
+    if (s[0] >= '0' && s[0] <= '7') {
+        unsigned v = 0;
+        size_t n = 0;
+        while (n < 3 && n < avail && s[n] >= '0' && s[n] <= '7')
+            v = v * 8 + (unsigned)(s[n++] - '0');
+        owl_buf_putc(out, (char)(v & 0xff));
+        return n;
+    }
+    switch (s[0]) {
+    case 't': owl_buf_putc(out, '\t'); break;
+    case 'n': owl_buf_putc(out, '\n'); break;
+    case 'r': owl_buf_putc(out, '\r'); break;
+    default: owl_buf_putc(out, s[0]); break;
+    }
+    return 1;
+}
+
+bool engine_tokenize(const char *sql, size_t len, engine_toks *toks, char **err) {
+    memset(toks, 0, sizeof *toks);
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)sql[i];
+        if (isspace(c)) {
+            i++;
+        } else if (c == '-' && i + 1 < len && sql[i + 1] == '-') {
+            while (i < len && sql[i] != '\n')
+                i++;
+        } else if (c == '/' && i + 1 < len && sql[i + 1] == '*') {
+            size_t start = i;
+            i += 2;
+            while (i + 1 < len && !(sql[i] == '*' && sql[i + 1] == '/'))
+                i++;
+            if (i + 1 >= len) {
+                syntax_error_at(err, sql, start, "unterminated comment");
+                goto fail;
+            }
+            i += 2;
+        } else if (isalpha(c) || c == '_' || isdigit(c)) {
+            size_t start = i;
+            bool all_digits = true;
+            while (i < len && (isalnum((unsigned char)sql[i]) || sql[i] == '_' ||
+                               (all_digits && sql[i] == '.'))) {
+                if (!isdigit((unsigned char)sql[i]) && sql[i] != '.')
+                    all_digits = false;
+                i++;
+            }
+            /* A word may not end with a dot it took as a decimal point. */
+            owl_buf word = OWL_BUF_INIT;
+            for (size_t k = start; k < i; k++)
+                owl_buf_putc(&word, (char)tolower((unsigned char)sql[k]));
+            tok_push(toks, all_digits ? TOK_NUMBER : TOK_WORD, owl_buf_detach(&word, NULL), start);
+        } else if (c == '\'' || c == '"' || c == '`') {
+            size_t start = i++;
+            owl_buf text = OWL_BUF_INIT;
+            bool closed = false;
+            while (i < len) {
+                if (sql[i] == (char)c) {
+                    /* A doubled quote is a literal quote in SQL strings and names. */
+                    if (i + 1 < len && sql[i + 1] == (char)c) {
+                        owl_buf_putc(&text, (char)c);
+                        i += 2;
+                        continue;
+                    }
+                    closed = true;
+                    i++;
+                    break;
+                }
+                if (sql[i] == '\\' && c != '`') {
+                    i++;
+                    i += tok_unescape(&text, sql + i, len - i);
+                    continue;
+                }
+                owl_buf_putc(&text, sql[i++]);
+            }
+            if (!closed) {
+                owl_buf_free(&text);
+                syntax_error_at(err, sql, start, "unterminated quoted text");
+                goto fail;
+            }
+            if (c != '\'') {
+                char *lower = engine_lower_dup(text.data ? text.data : "");
+                owl_buf_free(&text);
+                tok_push(toks, TOK_QUOTED_NAME, lower, start);
+            } else {
+                tok_push(toks, TOK_STRING, owl_buf_detach(&text, NULL), start);
+            }
+        } else {
+            char *p = malloc(2);
+            if (!p)
+                abort();
+            p[0] = (char)c;
+            p[1] = '\0';
+            tok_push(toks, TOK_PUNCT, p, i);
+            i++;
+        }
+    }
+    tok_push(toks, TOK_END, NULL, len);
+    return true;
+fail:
+    engine_toks_free(toks);
+    return false;
+}
+
+void engine_toks_free(engine_toks *toks) {
+    for (size_t i = 0; i < toks->count; i++)
+        free(toks->items[i].text);
+    free(toks->items);
+    memset(toks, 0, sizeof *toks);
+}
+
+/* ---------------------------------------------------------------- classify */
+
+static bool tok_is(const engine_toks *t, size_t i, const char *word) {
+    return i < t->count && t->items[i].kind == TOK_WORD && strcmp(t->items[i].text, word) == 0;
+}
+
+static bool tok_punct(const engine_toks *t, size_t i, char c) {
+    return i < t->count && t->items[i].kind == TOK_PUNCT && t->items[i].text[0] == c;
+}
+
+/* Skips IF [NOT] EXISTS at i. */
+static size_t skip_if_exists(const engine_toks *t, size_t i) {
+    if (tok_is(t, i, "if") && tok_is(t, i + 1, "not") && tok_is(t, i + 2, "exists"))
+        return i + 3;
+    if (tok_is(t, i, "if") && tok_is(t, i + 1, "exists"))
+        return i + 2;
+    return i;
+}
+
+engine_stmt_kind engine_classify_toks(const engine_toks *t, size_t *name_at) {
+    size_t at = 0;
+    engine_stmt_kind kind = ENGINE_STMT_SELECT;
+    size_t i = 0;
+    while (tok_punct(t, i, '('))
+        i++;
+    if (tok_is(t, i, "create")) {
+        size_t j = i + 1;
+        if (tok_is(t, j, "or") && tok_is(t, j + 1, "replace"))
+            j += 2;
+        if (tok_is(t, j, "external") && tok_is(t, j + 1, "table")) {
+            kind = ENGINE_STMT_CREATE_EXTERNAL_TABLE;
+            at = skip_if_exists(t, j + 2);
+        } else if (tok_is(t, j, "table")) {
+            at = skip_if_exists(t, j + 1);
+            /* CTAS has a top-level AS before its query; a plain CREATE TABLE has columns. */
+            kind = ENGINE_STMT_CREATE_EXTERNAL_TABLE;
+            for (size_t k = at; k < t->count; k++) {
+                if (tok_punct(t, k, '('))
+                    break;
+                if (tok_is(t, k, "as")) {
+                    kind = ENGINE_STMT_CTAS;
+                    break;
+                }
+            }
+            /* "CREATE TABLE t WITH (format = 'PARQUET') AS SELECT" has a parenthesis first. */
+            if (kind != ENGINE_STMT_CTAS && tok_is(t, at + 1, "with") ) {
+                for (size_t k = at; k < t->count; k++) {
+                    if (tok_is(t, k, "as") && (tok_is(t, k + 1, "select") || tok_is(t, k + 1, "with") ||
+                                               tok_punct(t, k + 1, '('))) {
+                        kind = ENGINE_STMT_CTAS;
+                        break;
+                    }
+                }
+            }
+        } else if (tok_is(t, j, "database") || tok_is(t, j, "schema")) {
+            kind = ENGINE_STMT_CREATE_DATABASE;
+        } else if (tok_is(t, j, "view")) {
+            kind = ENGINE_STMT_CREATE_VIEW;
+            at = skip_if_exists(t, j + 1);
+        } else {
+            kind = ENGINE_STMT_OTHER_DDL;
+        }
+    } else if (tok_is(t, i, "drop")) {
+        if (tok_is(t, i + 1, "table")) {
+            kind = ENGINE_STMT_DROP_TABLE;
+            at = skip_if_exists(t, i + 2);
+        } else if (tok_is(t, i + 1, "database") || tok_is(t, i + 1, "schema")) {
+            kind = ENGINE_STMT_DROP_DATABASE;
+        } else if (tok_is(t, i + 1, "view")) {
+            kind = ENGINE_STMT_DROP_VIEW;
+            at = skip_if_exists(t, i + 2);
+        } else {
+            kind = ENGINE_STMT_OTHER_DDL;
+        }
+    } else if (tok_is(t, i, "show")) {
+        kind = ENGINE_STMT_SHOW;
+        if (tok_is(t, i + 1, "partitions"))
+            at = i + 2;
+        else if (tok_is(t, i + 1, "create") && tok_is(t, i + 2, "table"))
+            at = i + 3;
+        else if (tok_is(t, i + 1, "tblproperties"))
+            at = i + 2;
+        else if (tok_is(t, i + 1, "columns") && (tok_is(t, i + 2, "in") || tok_is(t, i + 2, "from")))
+            at = i + 3;
+    } else if (tok_is(t, i, "describe") || tok_is(t, i, "desc")) {
+        kind = ENGINE_STMT_DESCRIBE;
+        at = i + 1;
+        if (tok_is(t, at, "formatted") || tok_is(t, at, "extended"))
+            at++;
+    } else if (tok_is(t, i, "msck") && tok_is(t, i + 1, "repair") && tok_is(t, i + 2, "table")) {
+        kind = ENGINE_STMT_MSCK_REPAIR;
+        at = i + 3;
+    } else if (tok_is(t, i, "alter")) {
+        kind = tok_is(t, i + 1, "table") ? ENGINE_STMT_ALTER_TABLE : ENGINE_STMT_OTHER_DDL;
+        if (kind == ENGINE_STMT_ALTER_TABLE)
+            at = i + 2;
+    } else if (tok_is(t, i, "insert") && tok_is(t, i + 1, "into")) {
+        kind = ENGINE_STMT_INSERT;
+        at = i + 2;
+    } else if (tok_is(t, i, "explain")) {
+        kind = ENGINE_STMT_EXPLAIN;
+    } else if (tok_is(t, i, "use") || tok_is(t, i, "set") || tok_is(t, i, "grant") ||
+               tok_is(t, i, "revoke") || tok_is(t, i, "load") || tok_is(t, i, "unload") ||
+               tok_is(t, i, "update") || tok_is(t, i, "delete") || tok_is(t, i, "merge") ||
+               tok_is(t, i, "vacuum") || tok_is(t, i, "optimize")) {
+        kind = ENGINE_STMT_OTHER_DDL;
+    }
+    if (name_at)
+        *name_at = at < t->count && (t->items[at].kind == TOK_WORD || t->items[at].kind == TOK_QUOTED_NAME)
+                       ? at : 0;
+    return kind;
+}
+
+engine_stmt_kind engine_sql_classify(const char *sql) {
+    engine_toks toks;
+    if (!engine_tokenize(sql, strlen(sql), &toks, NULL))
+        return ENGINE_STMT_INVALID;
+    engine_stmt_kind kind = engine_classify_toks(&toks, NULL);
+    engine_toks_free(&toks);
+    return kind;
+}
+
+const char *engine_stmt_kind_name(engine_stmt_kind kind) {
+    static const char *const names[] = {
+        "invalid", "select", "explain", "insert", "ctas", "create_external_table",
+        "create_database", "create_view", "drop_table", "drop_database", "drop_view", "show",
+        "describe", "msck_repair", "alter_table", "other_ddl"};
+    return (size_t)kind < sizeof names / sizeof names[0] ? names[kind] : "invalid";
+}
+
+bool engine_stmt_is_ddl(engine_stmt_kind kind) {
+    return kind >= ENGINE_STMT_CREATE_EXTERNAL_TABLE;
+}
+
+/* ---------------------------------------------------------------- CREATE TABLE */
+
+typedef struct ddl_parser {
+    const char *sql;
+    const engine_toks *t;
+    size_t i;
+    char **err;
+} ddl_parser;
+
+static bool ddl_fail(ddl_parser *p, const char *expected) {
+    const engine_tok *tok = &p->t->items[p->i];
+    owl_buf msg = OWL_BUF_INIT;
+    if (tok->kind == TOK_END)
+        owl_buf_printf(&msg, "expected %s but the statement ended", expected);
+    else
+        owl_buf_printf(&msg, "expected %s near '%.40s'", expected, tok->text);
+    syntax_error_at(p->err, p->sql, tok->offset, msg.data);
+    owl_buf_free(&msg);
+    return false;
+}
+
+static bool ddl_word(ddl_parser *p, const char *word) {
+    if (!tok_is(p->t, p->i, word))
+        return false;
+    p->i++;
+    return true;
+}
+
+static bool ddl_expect_word(ddl_parser *p, const char *word) {
+    return ddl_word(p, word) || ddl_fail(p, word);
+}
+
+static bool ddl_punct(ddl_parser *p, char c) {
+    if (!tok_punct(p->t, p->i, c))
+        return false;
+    p->i++;
+    return true;
+}
+
+static bool ddl_expect_punct(ddl_parser *p, char c) {
+    char what[4] = {'\'', c, '\'', 0};
+    return ddl_punct(p, c) || ddl_fail(p, what);
+}
+
+static char *ddl_name(ddl_parser *p) {
+    const engine_tok *tok = &p->t->items[p->i];
+    if (tok->kind != TOK_WORD && tok->kind != TOK_QUOTED_NAME) {
+        ddl_fail(p, "a name");
+        return NULL;
+    }
+    p->i++;
+    return strdup(tok->text);
+}
+
+static char *ddl_string(ddl_parser *p) {
+    const engine_tok *tok = &p->t->items[p->i];
+    if (tok->kind != TOK_STRING) {
+        ddl_fail(p, "a quoted string");
+        return NULL;
+    }
+    p->i++;
+    return strdup(tok->text);
+}
+
+static void kv_add(engine_kv **items, size_t *count, char *key, char *value) {
+    for (size_t i = 0; i < *count; i++) {
+        if (strcmp((*items)[i].key, key) == 0) {
+            free((*items)[i].value);
+            (*items)[i].value = value;
+            free(key);
+            return;
+        }
+    }
+    *items = realloc(*items, (*count + 1) * sizeof **items);
+    if (!*items)
+        abort();
+    (*items)[(*count)++] = (engine_kv){key, value};
+}
+
+/* Reads ('k' = 'v', ...) into items. */
+static bool ddl_properties(ddl_parser *p, engine_kv **items, size_t *count) {
+    if (!ddl_expect_punct(p, '('))
+        return false;
+    if (ddl_punct(p, ')'))
+        return true;
+    do {
+        char *key = ddl_string(p);
+        if (!key)
+            return false;
+        if (!ddl_expect_punct(p, '=')) {
+            free(key);
+            return false;
+        }
+        char *value = ddl_string(p);
+        if (!value) {
+            free(key);
+            return false;
+        }
+        kv_add(items, count, key, value);
+    } while (ddl_punct(p, ','));
+    return ddl_expect_punct(p, ')');
+}
+
+/*
+ * Reads a column type by joining tokens up to the ',' or ')' that ends the
+ * column at depth 0, then checks it with the Hive type parser.
+ */
+static char *ddl_type(ddl_parser *p) {
+    owl_buf type = OWL_BUF_INIT;
+    int depth = 0;
+    size_t start = p->i;
+    for (;;) {
+        const engine_tok *tok = &p->t->items[p->i];
+        if (tok->kind == TOK_END)
+            break;
+        if (tok->kind == TOK_PUNCT && depth == 0 && (tok->text[0] == ',' || tok->text[0] == ')'))
+            break;
+        if (tok->kind == TOK_WORD && depth == 0 && strcmp(tok->text, "comment") == 0)
+            break;
+        if (tok->kind == TOK_PUNCT && (tok->text[0] == '<' || tok->text[0] == '('))
+            depth++;
+        if (tok->kind == TOK_PUNCT && (tok->text[0] == '>' || tok->text[0] == ')'))
+            depth--;
+        if (tok->kind == TOK_QUOTED_NAME || tok->kind == TOK_STRING) {
+            owl_buf_putc(&type, '`');
+            owl_buf_puts(&type, tok->text);
+            owl_buf_putc(&type, '`');
+        } else {
+            /* "double precision" keeps its space; every other token joins tightly. */
+            if (type.len && tok->kind == TOK_WORD && isalnum((unsigned char)type.data[type.len - 1]))
+                owl_buf_putc(&type, ' ');
+            owl_buf_puts(&type, tok->text);
+        }
+        p->i++;
+    }
+    if (p->i == start) {
+        owl_buf_free(&type);
+        ddl_fail(p, "a column type");
+        return NULL;
+    }
+    char *text = owl_buf_detach(&type, NULL);
+    char *type_err = NULL;
+    engine_hive_type *parsed = engine_hive_type_parse(text, &type_err);
+    if (!parsed) {
+        syntax_error_at(p->err, p->sql, p->t->items[start].offset, type_err);
+        free(type_err);
+        free(text);
+        return NULL;
+    }
+    engine_hive_type_free(parsed);
+    return text;
+}
+
+/* Reads (name type [COMMENT 'text'], ...). */
+static bool ddl_columns(ddl_parser *p, engine_column **items, size_t *count) {
+    if (!ddl_expect_punct(p, '('))
+        return false;
+    do {
+        engine_column col = {0};
+        col.name = ddl_name(p);
+        if (!col.name)
+            return false;
+        col.type = ddl_type(p);
+        if (col.type && ddl_word(p, "comment"))
+            col.comment = ddl_string(p);
+        *items = realloc(*items, (*count + 1) * sizeof **items);
+        if (!*items)
+            abort();
+        (*items)[(*count)++] = col;
+        if (!col.type || (tok_is(p->t, p->i - 1, "comment") && !col.comment))
+            return false;
+    } while (ddl_punct(p, ','));
+    return ddl_expect_punct(p, ')');
+}
+
+#define SERDE_LAZY "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
+#define FORMAT_TEXT_IN "org.apache.hadoop.mapred.TextInputFormat"
+#define FORMAT_TEXT_OUT "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+
+static const struct {
+    const char *name, *serde, *input, *output;
+} stored_as[] = {
+    {"textfile", SERDE_LAZY, FORMAT_TEXT_IN, FORMAT_TEXT_OUT},
+    {"parquet", "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+     "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+     "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"},
+    {"orc", "org.apache.hadoop.hive.ql.io.orc.OrcSerde",
+     "org.apache.hadoop.hive.ql.io.orc.OrcInputFormat",
+     "org.apache.hadoop.hive.ql.io.orc.OrcOutputFormat"},
+    {"avro", "org.apache.hadoop.hive.serde2.avro.AvroSerDe",
+     "org.apache.hadoop.hive.ql.io.avro.AvroContainerInputFormat",
+     "org.apache.hadoop.hive.ql.io.avro.AvroContainerOutputFormat"},
+    {"sequencefile", SERDE_LAZY, "org.apache.hadoop.mapred.SequenceFileInputFormat",
+     "org.apache.hadoop.hive.ql.io.HiveSequenceFileOutputFormat"},
+    {"jsonfile", "org.apache.hive.hcatalog.data.JsonSerDe", FORMAT_TEXT_IN, FORMAT_TEXT_OUT},
+};
+
+/* ROW FORMAT DELIMITED [FIELDS TERMINATED BY 'c' [ESCAPED BY 'c']] [COLLECTION ITEMS ...] ... */
+static bool ddl_delimited(ddl_parser *p, engine_ddl_table *out) {
+    for (;;) {
+        const char *key = NULL;
+        if (ddl_word(p, "fields")) {
+            if (!ddl_expect_word(p, "terminated") || !ddl_expect_word(p, "by"))
+                return false;
+            key = "field.delim";
+        } else if (ddl_word(p, "collection")) {
+            if (!ddl_expect_word(p, "items") || !ddl_expect_word(p, "terminated") ||
+                !ddl_expect_word(p, "by"))
+                return false;
+            key = "colelction.delim"; /* Hive's own spelling of the key */
+        } else if (ddl_word(p, "map")) {
+            if (!ddl_expect_word(p, "keys") || !ddl_expect_word(p, "terminated") ||
+                !ddl_expect_word(p, "by"))
+                return false;
+            key = "mapkey.delim";
+        } else if (ddl_word(p, "lines")) {
+            if (!ddl_expect_word(p, "terminated") || !ddl_expect_word(p, "by"))
+                return false;
+            key = "line.delim";
+        } else if (ddl_word(p, "escaped")) {
+            if (!ddl_expect_word(p, "by"))
+                return false;
+            key = "escape.delim";
+        } else if (ddl_word(p, "null")) {
+            if (!ddl_expect_word(p, "defined") || !ddl_expect_word(p, "as"))
+                return false;
+            key = "serialization.null.format";
+        } else {
+            return true;
+        }
+        char *value = ddl_string(p);
+        if (!value)
+            return false;
+        kv_add(&out->serde_params, &out->serde_param_count, strdup(key), value);
+        if (strcmp(key, "field.delim") == 0)
+            kv_add(&out->serde_params, &out->serde_param_count, strdup("serialization.format"),
+                   strdup(value));
+    }
+}
+
+static bool ddl_clauses(ddl_parser *p, engine_ddl_table *out) {
+    while (p->t->items[p->i].kind != TOK_END && !tok_punct(p->t, p->i, ';')) {
+        if (ddl_word(p, "comment")) {
+            free(out->comment);
+            if (!(out->comment = ddl_string(p)))
+                return false;
+        } else if (ddl_word(p, "partitioned")) {
+            if (!ddl_expect_word(p, "by") ||
+                !ddl_columns(p, &out->partition_keys, &out->partition_key_count))
+                return false;
+        } else if (ddl_word(p, "row")) {
+            if (!ddl_expect_word(p, "format"))
+                return false;
+            if (ddl_word(p, "delimited")) {
+                free(out->serde);
+                out->serde = strdup(SERDE_LAZY);
+                if (!ddl_delimited(p, out))
+                    return false;
+            } else if (ddl_word(p, "serde")) {
+                free(out->serde);
+                if (!(out->serde = ddl_string(p)))
+                    return false;
+                if (ddl_word(p, "with")) {
+                    if (!ddl_expect_word(p, "serdeproperties") ||
+                        !ddl_properties(p, &out->serde_params, &out->serde_param_count))
+                        return false;
+                }
+            } else {
+                return ddl_fail(p, "DELIMITED or SERDE");
+            }
+        } else if (ddl_word(p, "stored")) {
+            if (!ddl_expect_word(p, "as"))
+                return false;
+            if (ddl_word(p, "inputformat")) {
+                free(out->input_format);
+                if (!(out->input_format = ddl_string(p)) || !ddl_expect_word(p, "outputformat"))
+                    return false;
+                free(out->output_format);
+                if (!(out->output_format = ddl_string(p)))
+                    return false;
+            } else {
+                const engine_tok *tok = &p->t->items[p->i];
+                size_t k = 0;
+                size_t n = sizeof stored_as / sizeof stored_as[0];
+                while (tok->kind == TOK_WORD && k < n && strcmp(tok->text, stored_as[k].name) != 0)
+                    k++;
+                if (tok->kind != TOK_WORD || k == n)
+                    return ddl_fail(p, "TEXTFILE, PARQUET, ORC, AVRO, SEQUENCEFILE, JSONFILE or INPUTFORMAT");
+                p->i++;
+                free(out->input_format);
+                free(out->output_format);
+                out->input_format = strdup(stored_as[k].input);
+                out->output_format = strdup(stored_as[k].output);
+                /* An explicit ROW FORMAT wins over the format's default serde. */
+                if (!out->serde)
+                    out->serde = strdup(stored_as[k].serde);
+            }
+        } else if (ddl_word(p, "location")) {
+            free(out->location);
+            if (!(out->location = ddl_string(p)))
+                return false;
+        } else if (ddl_word(p, "tblproperties")) {
+            if (!ddl_properties(p, &out->table_params, &out->table_param_count))
+                return false;
+        } else {
+            return ddl_fail(p, "COMMENT, PARTITIONED BY, ROW FORMAT, STORED AS, LOCATION or TBLPROPERTIES");
+        }
+    }
+    if (ddl_punct(p, ';') && p->t->items[p->i].kind != TOK_END)
+        return ddl_fail(p, "the end of the statement");
+    return true;
+}
+
+bool engine_ddl_parse(const char *sql, size_t len, engine_ddl_table *out, char **err) {
+    memset(out, 0, sizeof *out);
+    /* The tokenizer and error positions need a NUL-terminated copy. */
+    char *text = malloc(len + 1);
+    if (!text)
+        abort();
+    memcpy(text, sql, len);
+    text[len] = '\0';
+    engine_toks toks;
+    if (!engine_tokenize(text, len, &toks, err)) {
+        free(text);
+        return false;
+    }
+    ddl_parser p = {text, &toks, 0, err};
+    bool ok = ddl_expect_word(&p, "create");
+    if (ok && ddl_word(&p, "or"))
+        ok = ddl_expect_word(&p, "replace");
+    if (ok)
+        out->external = ddl_word(&p, "external");
+    ok = ok && ddl_expect_word(&p, "table");
+    if (ok && ddl_word(&p, "if")) {
+        ok = ddl_expect_word(&p, "not") && ddl_expect_word(&p, "exists");
+        out->if_not_exists = ok;
+    }
+    if (ok)
+        ok = (out->table = ddl_name(&p)) != NULL;
+    if (ok && ddl_punct(&p, '.')) {
+        out->database = out->table;
+        ok = (out->table = ddl_name(&p)) != NULL;
+    }
+    if (ok && tok_punct(&toks, p.i, '('))
+        ok = ddl_columns(&p, &out->columns, &out->column_count);
+    if (ok)
+        ok = ddl_clauses(&p, out);
+    if (ok && !out->serde && !out->input_format) {
+        /* Hive's defaults: a text table read by LazySimpleSerDe. */
+        out->serde = strdup(SERDE_LAZY);
+        out->input_format = strdup(FORMAT_TEXT_IN);
+        out->output_format = strdup(FORMAT_TEXT_OUT);
+    }
+    engine_toks_free(&toks);
+    free(text);
+    if (!ok)
+        engine_ddl_table_free(out);
+    return ok;
+}
+
+static void columns_free(engine_column *cols, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        free(cols[i].name);
+        free(cols[i].type);
+        free(cols[i].comment);
+    }
+    free(cols);
+}
+
+static void kvs_free(engine_kv *kv, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        free(kv[i].key);
+        free(kv[i].value);
+    }
+    free(kv);
+}
+
+void engine_ddl_table_free(engine_ddl_table *t) {
+    free(t->database);
+    free(t->table);
+    columns_free(t->columns, t->column_count);
+    columns_free(t->partition_keys, t->partition_key_count);
+    free(t->serde);
+    kvs_free(t->serde_params, t->serde_param_count);
+    free(t->input_format);
+    free(t->output_format);
+    free(t->location);
+    kvs_free(t->table_params, t->table_param_count);
+    free(t->comment);
+    memset(t, 0, sizeof *t);
+}

@@ -1,0 +1,266 @@
+/*
+ * Object files. See storage.h for the crash-safety protocol.
+ */
+#include "s3/storage.h"
+
+#include "common/log.h"
+#include "common/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct s3_spool {
+    int fd;
+    bool committed;
+    uint64_t size;
+    char id[S3_DATA_ID_LEN + 1];
+    char data_dir[PATH_MAX];
+    char temp_path[PATH_MAX];
+    EVP_MD_CTX *md5;
+    EVP_MD_CTX *sha256;
+};
+
+/* Formats a path; returns false when it does not fit in PATH_MAX. */
+__attribute__((noinline)) static bool format_path(char out[PATH_MAX], const char *fmt, const char *a, const char *b)
+{
+    int n = b ? snprintf(out, PATH_MAX, fmt, a, b) : snprintf(out, PATH_MAX, fmt, a);
+    return n >= 0 && n < PATH_MAX;
+}
+
+static bool make_dir(const char *path)
+{
+    return mkdir(path, 0700) == 0 || errno == EEXIST;
+}
+
+static bool fsync_dir(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool ok = fsync(fd) == 0;
+    close(fd);
+    return ok;
+}
+
+s3_spool *s3_spool_new(const char *data_dir, char *err, size_t errlen)
+{
+    char objects[PATH_MAX], tmp[PATH_MAX];
+    format_path(objects, "%s/objects", data_dir, NULL);
+    format_path(tmp, "%s/objects/tmp", data_dir, NULL);
+    if (!make_dir(objects) || !make_dir(tmp)) {
+        snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+        return NULL;
+    }
+    s3_spool *spool = calloc(1, sizeof *spool);
+    if (!spool)
+        abort();
+    owl_uuid(spool->id);
+    format_path(spool->data_dir, "%s", data_dir, NULL);
+    format_path(spool->temp_path, "%s/%s", tmp, spool->id);
+    spool->fd = open(spool->temp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (spool->fd < 0) {
+        snprintf(err, errlen, "cannot create %s: %s", spool->temp_path, strerror(errno));
+        free(spool);
+        return NULL;
+    }
+    spool->md5 = EVP_MD_CTX_new();
+    spool->sha256 = EVP_MD_CTX_new();
+    if (!spool->md5 || !spool->sha256 || !EVP_DigestInit_ex(spool->md5, EVP_md5(), NULL) ||
+        !EVP_DigestInit_ex(spool->sha256, EVP_sha256(), NULL))
+        abort();
+    return spool;
+}
+
+bool s3_spool_write(s3_spool *spool, const void *data, size_t len)
+{
+    EVP_DigestUpdate(spool->md5, data, len);
+    EVP_DigestUpdate(spool->sha256, data, len);
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(spool->fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+        spool->size += (uint64_t)n;
+    }
+    return true;
+}
+
+bool s3_spool_append_file(s3_spool *spool, int fd, uint64_t length)
+{
+    loff_t offset = 0;
+    while ((uint64_t)offset < length) {
+        size_t want = length - (uint64_t)offset > (1u << 30) ? (1u << 30) : (size_t)(length - (uint64_t)offset);
+        ssize_t n = copy_file_range(fd, &offset, spool->fd, NULL, want, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        spool->size += (uint64_t)n;
+    }
+    if ((uint64_t)offset == length)
+        return true;
+    /* Fall back to read/write where copy_file_range is unsupported (for example across file systems). */
+    char *buffer = malloc(1 << 20);
+    if (!buffer)
+        abort();
+    bool ok = true;
+    while (ok && (uint64_t)offset < length) {
+        ssize_t n = pread(fd, buffer, 1 << 20, offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            ok = false;
+            break;
+        }
+        size_t len = (size_t)n;
+        for (const char *p = buffer; len > 0;) {
+            ssize_t w = write(spool->fd, p, len);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                ok = false;
+                break;
+            }
+            p += w, len -= (size_t)w;
+            spool->size += (uint64_t)w;
+        }
+        offset += n;
+    }
+    free(buffer);
+    return ok;
+}
+
+uint64_t s3_spool_size(const s3_spool *spool)
+{
+    return spool->size;
+}
+
+void s3_spool_digests(s3_spool *spool, uint8_t md5[16], uint8_t sha256[32])
+{
+    EVP_DigestFinal_ex(spool->md5, md5, NULL);
+    EVP_DigestFinal_ex(spool->sha256, sha256, NULL);
+}
+
+bool s3_spool_commit(s3_spool *spool, char id_out[S3_DATA_ID_LEN + 1], char *err, size_t errlen)
+{
+    char final_path[PATH_MAX], objects[PATH_MAX];
+    format_path(objects, "%s/objects", spool->data_dir, NULL);
+    format_path(final_path, "%s/%s", objects, spool->id);
+    if (fsync(spool->fd) != 0 || rename(spool->temp_path, final_path) != 0 ||
+        !fsync_dir(objects)) {
+        snprintf(err, errlen, "cannot store object file %s: %s", final_path, strerror(errno));
+        return false;
+    }
+    spool->committed = true;
+    memcpy(id_out, spool->id, S3_DATA_ID_LEN + 1);
+    return true;
+}
+
+void s3_spool_free(s3_spool *spool)
+{
+    if (!spool)
+        return;
+    close(spool->fd);
+    if (!spool->committed)
+        unlink(spool->temp_path);
+    EVP_MD_CTX_free(spool->md5);
+    EVP_MD_CTX_free(spool->sha256);
+    free(spool);
+}
+
+static bool data_id_valid(const char *id)
+{
+    if (strlen(id) != S3_DATA_ID_LEN)
+        return false;
+    for (const char *p = id; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || *p == '-'))
+            return false;
+    return true;
+}
+
+int s3_data_open(const char *data_dir, const char *id)
+{
+    if (!data_id_valid(id)) {
+        errno = EINVAL;
+        return -1;
+    }
+    char path[PATH_MAX];
+    format_path(path, "%s/objects/%s", data_dir, id);
+    return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+void s3_data_remove(const char *data_dir, const char *id)
+{
+    if (!data_id_valid(id))
+        return;
+    char path[PATH_MAX];
+    format_path(path, "%s/objects/%s", data_dir, id);
+    if (unlink(path) != 0 && errno != ENOENT)
+        owl_log_warn("event=s3_data_remove_failed path=%s error=\"%s\"", path, strerror(errno));
+}
+
+static bool data_id_referenced(sqlite3 *db, const char *id)
+{
+    static const char *const queries[] = {
+        "SELECT 1 FROM s3_objects WHERE data_id = ?",
+        "SELECT 1 FROM s3_parts WHERE data_id = ?",
+    };
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        sqlite3_stmt *stmt = NULL;
+        if (sqlite3_prepare_v2(db, queries[i], -1, &stmt, NULL) != SQLITE_OK) {
+            sqlite3_finalize(stmt);
+            return true; /* keep the file when unsure */
+        }
+        sqlite3_bind_text(stmt, 1, id, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(stmt);
+        sqlite3_finalize(stmt);
+        if (rc != SQLITE_DONE)
+            return true;
+    }
+    return false;
+}
+
+void s3_storage_recover(const char *data_dir, sqlite3 *db)
+{
+    char dir_path[PATH_MAX], path[PATH_MAX];
+    unsigned temporaries = 0, unreferenced = 0;
+
+    format_path(dir_path, "%s/objects/tmp", data_dir, NULL);
+    DIR *dir = opendir(dir_path);
+    for (struct dirent *e; dir && (e = readdir(dir));) {
+        if (e->d_name[0] == '.')
+            continue;
+        format_path(path, "%s/%s", dir_path, e->d_name);
+        if (unlink(path) == 0)
+            temporaries++;
+    }
+    if (dir)
+        closedir(dir);
+
+    format_path(dir_path, "%s/objects", data_dir, NULL);
+    dir = opendir(dir_path);
+    for (struct dirent *e; dir && (e = readdir(dir));) {
+        if (!data_id_valid(e->d_name) || data_id_referenced(db, e->d_name))
+            continue;
+        format_path(path, "%s/%s", dir_path, e->d_name);
+        if (unlink(path) == 0)
+            unreferenced++;
+    }
+    if (dir)
+        closedir(dir);
+    if (temporaries || unreferenced)
+        owl_log_info("event=s3_storage_recovered temporary_files_removed=%u unreferenced_files_removed=%u",
+                     temporaries, unreferenced);
+}

@@ -1,0 +1,59 @@
+/*
+ * Object bytes on disk. Every object and every multipart part is one file
+ * DATA_DIR/objects/<id>, named by a random id, never by its key. A new file
+ * is written as DATA_DIR/objects/tmp/<id>, fsync'ed, renamed to its final
+ * name and the directory fsync'ed; only then does the caller commit the
+ * metadata row that points at it. After a crash a file is either complete
+ * under its final name or still a temporary, and s3_storage_recover()
+ * deletes the temporaries and the files no row points at.
+ */
+#ifndef OWL_S3_STORAGE_H
+#define OWL_S3_STORAGE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Object file ids are UUIDs. */
+#define S3_DATA_ID_LEN 36
+
+typedef struct s3_spool s3_spool;
+
+/*
+ * Creates a temporary file under data_dir for a new object. Returns NULL
+ * with a message in err when the file cannot be created.
+ */
+s3_spool *s3_spool_new(const char *data_dir, char *err, size_t errlen);
+/* Appends bytes, updating the MD5 and SHA-256; returns false on a write error. */
+bool s3_spool_write(s3_spool *spool, const void *data, size_t len);
+/*
+ * Appends length bytes of the file fd from its start without hashing them
+ * (multipart completion, whose ETag comes from the part digests). Returns
+ * false on an I/O error.
+ */
+bool s3_spool_append_file(s3_spool *spool, int fd, uint64_t length);
+uint64_t s3_spool_size(const s3_spool *spool);
+/* Finishes the digests (call once, after the last write). */
+void s3_spool_digests(s3_spool *spool, uint8_t md5[16], uint8_t sha256[32]);
+/*
+ * Makes the file durable under its final name and copies its id to id_out.
+ * After this the spool no longer deletes the file. Returns false with a
+ * message in err on an I/O error.
+ */
+bool s3_spool_commit(s3_spool *spool, char id_out[S3_DATA_ID_LEN + 1], char *err, size_t errlen);
+/* Closes the spool, deleting its temporary file unless it was committed. */
+void s3_spool_free(s3_spool *spool);
+
+/* Opens an object file for reading; returns -1 with errno set. */
+int s3_data_open(const char *data_dir, const char *id);
+/* Deletes an object file whose metadata row is gone; a missing file is not an error. */
+void s3_data_remove(const char *data_dir, const char *id);
+
+/*
+ * Deletes temporary files and object files that no row of s3_objects or
+ * s3_parts refers to. Run before the first S3 request is served.
+ */
+void s3_storage_recover(const char *data_dir, sqlite3 *db);
+
+#endif
