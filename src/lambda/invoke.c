@@ -305,10 +305,7 @@ out:
 /* Frees what the Lambda helpers added to a scratch response. */
 static void scratch_response_free(http_response *resp)
 {
-    for (size_t i = 0; i < resp->header_count; i++) {
-        free(resp->headers[i].name);
-        free(resp->headers[i].value);
-    }
+    http_response_reset(resp);
     owl_buf_free(&resp->body);
 }
 

@@ -624,14 +624,27 @@ def test_metadata_cache(server, hive):
         "Description"] != first
 
 
-@pytest.mark.xfail(strict=True, reason="reading spilled responses needs the S3 service "
-                                       "(branch s3), not merged into this build")
+SPILL_BUCKET = "spill-bucket"
+SPILL_PATH = f"s3://{SPILL_BUCKET}/spill/{FUNCTION}/listDatabases"
+
+
+def put_spilled_list(server, hive):
+    """Stores the listDatabases apiResponse where the spilling double points."""
+    s3 = client(server, "s3", PRODUCER_KEY)
+    s3.create_bucket(Bucket=SPILL_BUCKET)
+    s3.put_object(Bucket=SPILL_BUCKET, Key=f"spill/{FUNCTION}/listDatabases",
+                  Body=connector_files(hive)["responses/listDatabases.json"])
+
+
 def test_metadata_spilled_response(server, hive):
     deploy_connector(server, hive, handler="spill")
+    put_spilled_list(server, hive)
     ath = athena(server)
     create_hive_catalog(ath)
-    # TODO: once S3 is merged, create spill-bucket and put the apiResponse at the spill path.
-    ath.list_databases(CatalogName="ehms")
+    listed = ath.list_databases(CatalogName="ehms")
+    assert listed["DatabaseList"] == [{"Name": "sales", "Description": "Sales data",
+                                       "Parameters": {"team": "producer"}}]
+    assert listed["NextToken"] == "db2"
 
 
 def test_metadata_spill_unreadable_names_path(server, hive):
@@ -642,14 +655,21 @@ def test_metadata_spill_unreadable_names_path(server, hive):
         ath.list_databases(CatalogName="ehms")
     code, message, _ = error_of(excinfo)
     assert code == "MetadataException"
-    assert message.startswith("Cannot read the listDatabases response of data catalog ehms "
-                              f"spilled by the metadata function {FUNCTION_ARN} to "
-                              f"s3://spill-bucket/spill/{FUNCTION}/")
+    assert message.startswith(
+        f"Cannot read the listDatabases response of data catalog ehms spilled by the metadata "
+        f"function {FUNCTION_ARN} to {SPILL_PATH}: S3 GetObject failed with HTTP 404 "
+        "NoSuchBucket: "), message
 
 
 # ---------------------------------------------------------------------------
 # Authorization
 # ---------------------------------------------------------------------------
+
+def grant_consumer_invoke(server):
+    client(server, "lambda", PRODUCER_KEY).add_permission(
+        FunctionName=FUNCTION, StatementId="Id-ehms-invocation2",
+        Action="lambda:InvokeFunction", Principal=CONSUMER)
+
 
 def test_cross_account_denied_without_function_policy(server, hive):
     deploy_connector(server, hive)
@@ -662,11 +682,48 @@ def test_cross_account_denied_without_function_policy(server, hive):
     assert message.startswith(
         f"Cannot invoke the metadata function {FUNCTION_ARN} of data catalog ehms: "
         f"AccessDeniedException: User: arn:aws:iam::{CONSUMER}:root is not authorized to "
-        f"perform: lambda:InvokeFunction on resource: {FUNCTION_ARN}")
+        f"perform: lambda:InvokeFunction on resource: {FUNCTION_ARN}"), message
 
 
-@pytest.mark.xfail(strict=True, reason="needs IAM users (branch iamapi) and the policy evaluator "
-                                       "behind iam_authorize, which still allows account roots only")
+def test_cross_account_allowed_after_add_permission(server, hive):
+    deploy_connector(server, hive)
+    grant_consumer_invoke(server)
+    consumer = athena(server, key=CONSUMER_KEY, region="eu-central-1")
+    create_hive_catalog(consumer)
+    assert [d["Name"] for d in consumer.list_databases(CatalogName="ehms")["DatabaseList"]] == [
+        "sales"]
+    table = consumer.get_table_metadata(CatalogName="ehms", DatabaseName="sales",
+                                        TableName="orders")["TableMetadata"]
+    assert table == expected_orders()
+
+
+def test_cross_account_spill_needs_bucket_policy(server, hive):
+    deploy_connector(server, hive, handler="spill")
+    grant_consumer_invoke(server)
+    put_spilled_list(server, hive)
+    consumer = athena(server, key=CONSUMER_KEY, region="eu-central-1")
+    create_hive_catalog(consumer)
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        consumer.list_databases(CatalogName="ehms")
+    code, message, _ = error_of(excinfo)
+    assert code == "MetadataException"
+    assert message.startswith(
+        f"Cannot read the listDatabases response of data catalog ehms spilled by the metadata "
+        f"function {FUNCTION_ARN} to {SPILL_PATH}: S3 GetObject failed with HTTP 403 "
+        "AccessDenied: "), message
+
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "ConsumerReadsSpill", "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{CONSUMER}:root"}, "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:::{SPILL_BUCKET}/spill/*"}]}
+    client(server, "s3", PRODUCER_KEY).put_bucket_policy(Bucket=SPILL_BUCKET,
+                                                         Policy=json.dumps(policy))
+    assert [d["Name"] for d in consumer.list_databases(CatalogName="ehms")["DatabaseList"]] == [
+        "sales"]
+
+
+@pytest.mark.xfail(strict=True, reason="needs the IAM user API (branch iamapi), which this "
+                                       "build does not serve")
 def test_cross_account_user_allowed_after_add_permission(server, hive):
     deploy_connector(server, hive)
     iam = client(server, "iam", CONSUMER_KEY)
@@ -689,8 +746,8 @@ def test_cross_account_user_allowed_after_add_permission(server, hive):
         "sales"]
 
 
-@pytest.mark.xfail(strict=True, reason="needs IAM users (branch iamapi) and the policy evaluator "
-                                       "behind iam_authorize, which still allows account roots only")
+@pytest.mark.xfail(strict=True, reason="needs the IAM user API (branch iamapi), which this "
+                                       "build does not serve")
 def test_user_without_athena_actions_denied(server):
     iam = client(server, "iam", CONSUMER_KEY)
     iam.create_user(UserName="no-athena")

@@ -8,7 +8,9 @@
 #   serve    answers from $LAMBDA_TASK_ROOT/responses/ (below)
 #   context  answers getDatabase with a Database whose description is
 #            "PRINCIPAL ACCOUNT INVOCATION-ID" from the request context
-#   spill    answers every call as spilled to s3://spill-bucket/spill/...
+#   spill    answers every call as spilled to
+#            s3://spill-bucket/spill/FUNCTION/APINAME, a fixed key (the real
+#            connector names the object after the invocation's request id)
 #   fail     reports the function error MetaException: metastore unreachable
 #
 # Response files (apiResponse documents), by apiName:
@@ -68,7 +70,7 @@ while true; do
         ;;
     spill)
         curl -sS -o /dev/null -X POST "$api/invocation/$id/response" \
-            --data-binary "{\"apiName\":\"$name\",\"spilled\":true,\"spillPath\":\"s3://spill-bucket/spill/$AWS_LAMBDA_FUNCTION_NAME/$id\",\"apiResponse\":null}"
+            --data-binary "{\"apiName\":\"$name\",\"spilled\":true,\"spillPath\":\"s3://spill-bucket/spill/$AWS_LAMBDA_FUNCTION_NAME/$name\",\"apiResponse\":null}"
         ;;
     fail)
         fail "metastore unreachable" MetaException
