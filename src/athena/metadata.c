@@ -117,13 +117,17 @@ static json_t *response_body(aws_call *call, const metadata_source *source, cons
                                   "Cannot read the %s response of data catalog %s spilled by "
                                   "the metadata function %s to %s: %s",
                                   api_name, catalog, function, path, err);
-        } else if (!json_is_object(body = json_loadb(spilled.data, spilled.len, 0, &error))) {
-            athena_error_metadata(call,
-                                  "The spilled %s response at %s of data catalog %s is not a "
-                                  "JSON object",
-                                  api_name, path, catalog);
-            json_decref(body);
-            body = NULL;
+        } else {
+            /* json_is_object() evaluates its argument twice, so parse first. */
+            body = json_loadb(spilled.data, spilled.len, 0, &error);
+            if (!json_is_object(body)) {
+                athena_error_metadata(call,
+                                      "The spilled %s response at %s of data catalog %s is not "
+                                      "a JSON object",
+                                      api_name, path, catalog);
+                json_decref(body);
+                body = NULL;
+            }
         }
         owl_buf_free(&spilled);
     } else {
