@@ -148,7 +148,7 @@ static json_t *response_body(aws_call *call, const metadata_source *source, cons
 
 /*
  * Invokes the catalog's function with api_name and api_request (borrowed)
- * as the caller, or answers from the cache. Returns the apiResponse (a new
+ * as the caller, or takes the apiResponse from the cache. Returns it (a new
  * reference), or NULL after an error reply.
  */
 static json_t *source_call(aws_call *call, const metadata_source *source, const char *api_name,
@@ -349,8 +349,8 @@ void athena_list_table_metadata(aws_call *call)
         goto close;
 
     /* The function filters with the metastore's pattern rules, which are the
-     * ones athena_expression_match applies; filtering again here keeps the
-     * result right for functions that ignore the filter. */
+     * rules of athena_expression_match. Filtering again here keeps the result
+     * right for functions that ignore the filter. */
     json_t *request = json_pack("{s:s, s:I}", "dbName", database_name, "maxSize",
                                 (json_int_t)max);
     if (expression && *expression)

@@ -4,10 +4,10 @@
  * serialized apiResponse to <spill location>/<function name>/<request id>
  * in S3 and returns that path with "spilled": true.
  *
- * Athena reads the object as its caller: the read is a GetObject that runs
+ * Athena reads the object as its caller. The read is a GetObject that runs
  * through the S3 service itself (s3_handle) with the caller's identity, so
- * the bucket policy, ACLs and the caller's identity policies decide exactly
- * as they would for the caller's own GET. At most SPILL_MAX_BYTES are read,
+ * bucket policies, ACLs and identity policies decide as for the caller's own
+ * GET. At most SPILL_MAX_BYTES are read,
  * the size limit of one Thrift message.
  */
 #include "athena/internal.h"
@@ -53,7 +53,7 @@ static void xml_element(const char *xml, const char *tag, char *out, size_t outl
     }
 }
 
-/* Reads length bytes at offset of fd into out; false with the reason in err. */
+/* Reads length bytes at offset of fd into out. Returns false with the reason in err. */
 static bool read_body_file(int fd, uint64_t offset, uint64_t length, owl_buf *out, char *err,
                            size_t errlen)
 {
@@ -86,7 +86,7 @@ bool athena_spill_read(aws_call *call, const char *s3_path, owl_buf *out, char *
         return false;
     }
 
-    /* A GET request of the caller's own, answered into a private response. */
+    /* A GET request made as the caller, whose response goes to a private http_response. */
     owl_buf target = OWL_BUF_INIT;
     spill_target(&target, bucket, (size_t)(slash - bucket), slash + 1);
     http_request request = {.method = "GET", .raw_path = target.data, .raw_query = ""};

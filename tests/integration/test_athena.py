@@ -3,8 +3,8 @@ tags, and the metadata operations that reach a HIVE catalog's metastore
 through its Lambda function, driven by Debian's AWS CLI v2 and boto3.
 
 The metastore function is athena/connector_double.sh, a test double of the
-metastore connector that answers from fixture files. The fixtures hold
-Hive Database and Table structs encoded with python3-thrift's
+metastore connector that returns responses from fixture files. The
+fixtures hold Hive Database and Table structs encoded with python3-thrift's
 TJSONProtocol from athena/hive_subset.thrift, which carries the field ids
 of hive_metastore.thrift."""
 
@@ -283,7 +283,7 @@ def test_catalog_name_and_type_rejected(server):
         ath.create_data_catalog(Name="x" * 128, Type="HIVE", Parameters={"metadata-function": "fn"})
     assert excinfo.value.response["Error"]["Code"] == "InvalidRequestException"
 
-    # The CLI checks the enum only against its own model; send a bad Type raw.
+    # The CLI sends an enum value unchecked, so the server's own check runs.
     bad_type = aws_cli(server, PRODUCER_KEY, "athena", "create-data-catalog", "--name", "c",
                        "--type", "HIVE2", region="eu-central-1")
     assert bad_type.returncode == 254, bad_type.stderr

@@ -1,14 +1,14 @@
 #!/bin/sh
 # Test double of the metastore connector function: a custom-runtime
-# bootstrap that answers the metastore function protocol from fixed files
+# bootstrap that serves the metastore function protocol from fixed files
 # instead of a Hive metastore. It is not the real connector, which is built
 # elsewhere in owlery; it only lets the Athena tests drive the metadata path.
 #
 # The handler ($_HANDLER) selects the behaviour:
-#   serve    answers from $LAMBDA_TASK_ROOT/responses/ (below)
-#   context  answers getDatabase with a Database whose description is
+#   serve    returns responses from $LAMBDA_TASK_ROOT/responses/ (below)
+#   context  returns for getDatabase a Database whose description is
 #            "PRINCIPAL ACCOUNT INVOCATION-ID" from the request context
-#   spill    answers every call as spilled to
+#   spill    reports every call as spilled to
 #            s3://spill-bucket/spill/FUNCTION/APINAME, a fixed key (the real
 #            connector names the object after the invocation's request id)
 #   fail     reports the function error MetaException: metastore unreachable
