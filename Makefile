@@ -53,5 +53,9 @@ demo: build
 bench: build
 	@scripts/bench
 
+# The connector function's deployment package: build/owlery-hms-connector.zip.
+connector-zip: build
+	@scripts/connector-zip $(BUILD)
+
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -269,7 +269,11 @@ bool athena_authorize(aws_call *call, const char *action, const char *kind, cons
     char arn[ATHENA_ARN_MAX];
     athena_resource_arn(arn, sizeof arn, call->region, call->identity->account_id, kind, name);
     iam_resource resource = {.arn = arn, .account_id = call->identity->account_id};
-    return iam_authorize(call, action, &resource, "AccessDeniedException");
+    if (iam_authorize(call, action, &resource, "AccessDeniedException"))
+        return true;
+    /* Athena sends AccessDeniedException with HTTP 400, not 403. */
+    call->resp->status = 400;
+    return false;
 }
 
 /* ------------------------------------------------------------------------

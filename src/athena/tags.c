@@ -73,8 +73,10 @@ static bool target_open(aws_call *call, json_t *body, const char *action, tag_ta
         return false;
     }
     iam_resource resource = {.arn = target->arn, .account_id = target->account_id};
-    if (!iam_authorize(call, action, &resource, "AccessDeniedException"))
+    if (!iam_authorize(call, action, &resource, "AccessDeniedException")) {
+        call->resp->status = 400; /* Athena's AccessDeniedException is HTTP 400 */
         return false;
+    }
     if (strcmp(target->account_id, call->identity->account_id) != 0 ||
         strcmp(target->region, call->region) != 0) {
         athena_error_not_found(call, target->arn,

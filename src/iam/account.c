@@ -27,6 +27,85 @@ static const owl_migration iam_migrations[] = {
         "  expires_at INTEGER,"             /* Unix seconds, temporary credentials only */
         "  created_at INTEGER NOT NULL);"
         "CREATE INDEX access_keys_by_account ON access_keys(account_id, user_name);"},
+    /*
+     * IAM entities. Names compare case-insensitively, as IAM's do ("Bob" and
+     * "bob" are the same user). principal_kind is 'user', 'group' or 'role'.
+     * Customer managed policy ARNs are built from account, path and name;
+     * attachments store the policy ARN so AWS managed policies need no row.
+     * Role sessions are access_keys rows with role_name and session_name set.
+     */
+    {2, "CREATE TABLE iam_users ("
+        "  account_id TEXT NOT NULL REFERENCES accounts(account_id),"
+        "  user_name TEXT NOT NULL COLLATE NOCASE,"
+        "  user_id TEXT NOT NULL UNIQUE,"
+        "  path TEXT NOT NULL,"
+        "  created_at INTEGER NOT NULL,"
+        "  PRIMARY KEY (account_id, user_name));"
+        "CREATE TABLE iam_groups ("
+        "  account_id TEXT NOT NULL REFERENCES accounts(account_id),"
+        "  group_name TEXT NOT NULL COLLATE NOCASE,"
+        "  group_id TEXT NOT NULL UNIQUE,"
+        "  path TEXT NOT NULL,"
+        "  created_at INTEGER NOT NULL,"
+        "  PRIMARY KEY (account_id, group_name));"
+        "CREATE TABLE iam_group_members ("
+        "  account_id TEXT NOT NULL,"
+        "  group_name TEXT NOT NULL COLLATE NOCASE,"
+        "  user_name TEXT NOT NULL COLLATE NOCASE,"
+        "  PRIMARY KEY (account_id, group_name, user_name));"
+        "CREATE INDEX iam_group_members_by_user ON iam_group_members(account_id, user_name);"
+        "CREATE TABLE iam_roles ("
+        "  account_id TEXT NOT NULL REFERENCES accounts(account_id),"
+        "  role_name TEXT NOT NULL COLLATE NOCASE,"
+        "  role_id TEXT NOT NULL UNIQUE,"
+        "  path TEXT NOT NULL,"
+        "  trust_policy TEXT NOT NULL,"
+        "  description TEXT,"
+        "  max_session_duration INTEGER NOT NULL,"
+        "  created_at INTEGER NOT NULL,"
+        "  PRIMARY KEY (account_id, role_name));"
+        "CREATE TABLE iam_inline_policies ("
+        "  account_id TEXT NOT NULL,"
+        "  principal_kind TEXT NOT NULL,"
+        "  principal_name TEXT NOT NULL COLLATE NOCASE,"
+        "  policy_name TEXT NOT NULL COLLATE NOCASE,"
+        "  document TEXT NOT NULL,"
+        "  PRIMARY KEY (account_id, principal_kind, principal_name, policy_name));"
+        "CREATE TABLE iam_policies ("
+        "  account_id TEXT NOT NULL REFERENCES accounts(account_id),"
+        "  policy_name TEXT NOT NULL COLLATE NOCASE,"
+        "  policy_id TEXT NOT NULL UNIQUE,"
+        "  path TEXT NOT NULL,"
+        "  description TEXT,"
+        "  default_version TEXT NOT NULL,"
+        "  next_version INTEGER NOT NULL,"
+        "  created_at INTEGER NOT NULL,"
+        "  updated_at INTEGER NOT NULL,"
+        "  PRIMARY KEY (account_id, policy_name));"
+        "CREATE TABLE iam_policy_versions ("
+        "  account_id TEXT NOT NULL,"
+        "  policy_name TEXT NOT NULL COLLATE NOCASE,"
+        "  version_id TEXT NOT NULL,"
+        "  document TEXT NOT NULL,"
+        "  created_at INTEGER NOT NULL,"
+        "  PRIMARY KEY (account_id, policy_name, version_id));"
+        "CREATE TABLE iam_attachments ("
+        "  account_id TEXT NOT NULL,"
+        "  principal_kind TEXT NOT NULL,"
+        "  principal_name TEXT NOT NULL COLLATE NOCASE,"
+        "  policy_arn TEXT NOT NULL,"
+        "  PRIMARY KEY (account_id, principal_kind, principal_name, policy_arn));"
+        "CREATE INDEX iam_attachments_by_policy ON iam_attachments(account_id, policy_arn);"
+        "CREATE TABLE iam_tags ("
+        "  account_id TEXT NOT NULL,"
+        "  principal_kind TEXT NOT NULL,"
+        "  principal_name TEXT NOT NULL COLLATE NOCASE,"
+        "  tag_key TEXT NOT NULL COLLATE NOCASE,"
+        "  tag_value TEXT NOT NULL,"
+        "  PRIMARY KEY (account_id, principal_kind, principal_name, tag_key));"
+        "ALTER TABLE access_keys ADD COLUMN role_name TEXT;"
+        "ALTER TABLE access_keys ADD COLUMN session_name TEXT;"
+        "ALTER TABLE access_keys ADD COLUMN session_policy TEXT;"},
 };
 
 const owl_schema owl_iam_schema = {"iam", iam_migrations,
@@ -220,8 +299,15 @@ iam_status iam_access_key_resolve(sqlite3 *db, const char *access_key_id, int64_
 {
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(db,
-                           "SELECT secret_access_key, account_id, user_name, session_token,"
-                           " expires_at FROM access_keys WHERE access_key_id = ? AND status = 'Active'",
+                           "SELECT k.secret_access_key, k.account_id, k.user_name, k.session_token,"
+                           " k.expires_at, u.user_id, u.path, k.role_name, k.session_name,"
+                           " r.role_id, r.path, u.user_name, r.role_name"
+                           " FROM access_keys k"
+                           " LEFT JOIN iam_users u"
+                           "   ON u.account_id = k.account_id AND u.user_name = k.user_name"
+                           " LEFT JOIN iam_roles r"
+                           "   ON r.account_id = k.account_id AND r.role_name = k.role_name"
+                           " WHERE k.access_key_id = ? AND k.status = 'Active'",
                            -1, &stmt, NULL) != SQLITE_OK)
         return IAM_STORE_ERROR;
     sqlite3_bind_text(stmt, 1, access_key_id, -1, SQLITE_STATIC);
@@ -234,19 +320,41 @@ iam_status iam_access_key_resolve(sqlite3 *db, const char *access_key_id, int64_
         sqlite3_finalize(stmt);
         return IAM_EXPIRED;
     }
+    const char *user = (const char *)sqlite3_column_text(stmt, 2);
+    const char *role = (const char *)sqlite3_column_text(stmt, 7);
+    /* A key whose user or role was deleted stops working at once. */
+    if ((user && sqlite3_column_type(stmt, 5) == SQLITE_NULL) ||
+        (role && sqlite3_column_type(stmt, 9) == SQLITE_NULL)) {
+        sqlite3_finalize(stmt);
+        return IAM_NOT_FOUND;
+    }
 
     memset(identity, 0, sizeof *identity);
     snprintf(secret_out, IAM_SECRET_KEY_MAX + 1, "%s", (const char *)sqlite3_column_text(stmt, 0));
     snprintf(identity->account_id, sizeof identity->account_id, "%s",
              (const char *)sqlite3_column_text(stmt, 1));
     snprintf(identity->access_key_id, sizeof identity->access_key_id, "%s", access_key_id);
-    const char *user = (const char *)sqlite3_column_text(stmt, 2);
     if (user) {
+        /* The stored spelling of the name, which may differ in case from the key's row. */
+        const char *name = (const char *)sqlite3_column_text(stmt, 11);
         identity->type = IAM_PRINCIPAL_USER;
-        snprintf(identity->user_name, sizeof identity->user_name, "%s", user);
-        snprintf(identity->arn, sizeof identity->arn, "arn:aws:iam::%s:user/%s",
-                 identity->account_id, user);
-        snprintf(identity->user_id, sizeof identity->user_id, "%s", user);
+        snprintf(identity->user_name, sizeof identity->user_name, "%s", name);
+        snprintf(identity->arn, sizeof identity->arn, "arn:aws:iam::%s:user%s%s",
+                 identity->account_id, (const char *)sqlite3_column_text(stmt, 6), name);
+        snprintf(identity->user_id, sizeof identity->user_id, "%s",
+                 (const char *)sqlite3_column_text(stmt, 5));
+    } else if (role) {
+        const char *name = (const char *)sqlite3_column_text(stmt, 12);
+        const char *session = (const char *)sqlite3_column_text(stmt, 8);
+        identity->type = IAM_PRINCIPAL_ASSUMED_ROLE;
+        snprintf(identity->role_name, sizeof identity->role_name, "%s", name);
+        snprintf(identity->session_name, sizeof identity->session_name, "%s", session ? session : "");
+        snprintf(identity->role_arn, sizeof identity->role_arn, "arn:aws:iam::%s:role%s%s",
+                 identity->account_id, (const char *)sqlite3_column_text(stmt, 10), name);
+        snprintf(identity->arn, sizeof identity->arn, "arn:aws:sts::%s:assumed-role/%s/%s",
+                 identity->account_id, name, identity->session_name);
+        snprintf(identity->user_id, sizeof identity->user_id, "%s:%s",
+                 (const char *)sqlite3_column_text(stmt, 9), identity->session_name);
     } else {
         identity->type = IAM_PRINCIPAL_ROOT;
         snprintf(identity->arn, sizeof identity->arn, "arn:aws:iam::%s:root", identity->account_id);

@@ -26,13 +26,21 @@ typedef struct iam_identity {
     iam_principal_type type;
     char account_id[IAM_ACCOUNT_ID_LEN + 1];
     char arn[IAM_ARN_MAX];
-    /* aws:userid: the account ID for roots, the unique user ID for users. */
+    /*
+     * aws:userid: the account ID for roots, the unique user ID (AIDA...) for
+     * users, "ROLEID:SESSION" (AROA...:name) for assumed-role sessions.
+     */
     char user_id[160];
     /* aws:username for users, empty otherwise. */
     char user_name[128];
     char access_key_id[IAM_ACCESS_KEY_MAX + 1];
-    /* For assumed-role sessions: arn:aws:iam::ACCOUNT:role/NAME; empty otherwise. */
+    /*
+     * Assumed-role sessions only, empty otherwise: the role's name, its IAM
+     * ARN (arn:aws:iam::ACCOUNT:role/PATH/NAME) and the session name.
+     */
+    char role_name[128];
     char role_arn[IAM_ARN_MAX];
+    char session_name[128];
 } iam_identity;
 
 typedef struct iam_account {
@@ -76,7 +84,11 @@ iam_status iam_account_list(sqlite3 *db, bool (*fn)(const iam_account *, void *)
 
 /*
  * Resolves an access key to its principal and secret. Only active keys
- * resolve; temporary keys past their expiry return IAM_EXPIRED. session_token_out,
+ * resolve; temporary keys past their expiry return IAM_EXPIRED, and keys of
+ * an IAM user or role that no longer exists return IAM_NOT_FOUND. A user's
+ * key resolves to arn:aws:iam::ACCOUNT:user/PATH/NAME with the user's
+ * AIDA... ID; a role session's key to
+ * arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION. session_token_out,
  * when non-NULL, receives a malloc'ed token for temporary keys (NULL for
  * long-term keys); the caller frees it.
  */

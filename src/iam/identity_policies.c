@@ -5,14 +5,14 @@
 #include "iam/identity_policies.h"
 
 #include "common/log.h"
+#include "iam/identity_store.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /* Everything iam_identity_policies points into. */
 typedef struct policies_storage {
-    iam_policy_ref *refs;
-    size_t count;
+    iam_identity_context context;
     char canonical_id[IAM_CANONICAL_ID_LEN + 1];
 } policies_storage;
 
@@ -32,21 +32,22 @@ bool iam_identity_policies_load(aws_call *call, const iam_identity *caller,
         return false;
     iam_account account;
     iam_status status = iam_account_get(db, caller->account_id, &account);
-    owl_store_release(call->store, db);
-    if (status == IAM_STORE_ERROR) {
-        owl_log_error("event=identity_policies_failed request_id=%s account=%s",
-                      call->req->request_id, caller->account_id);
-        return false;
-    }
     if (status == IAM_OK) {
         memcpy(storage->canonical_id, account.canonical_user_id, sizeof storage->canonical_id);
         out->canonical_id = storage->canonical_id;
+        status = iam_identity_context_load(db, caller, &storage->context);
+    }
+    owl_store_release(call->store, db);
+    if (status == IAM_STORE_ERROR || status == IAM_INVALID) {
+        /* IAM_INVALID: a stored document no longer parses, so nothing may be granted. */
+        owl_log_error("event=identity_policies_failed request_id=%s account=%s status=%d",
+                      call->req->request_id, caller->account_id, (int)status);
+        return false;
     }
 
-    /* TODO: users and assumed roles get their inline, attached and group policies here
-     * once IAM users and roles are stored; until then they have no identity policies. */
-    out->set.policies = storage->refs;
-    out->set.count = storage->count;
+    out->set = storage->context.set;
+    out->tags = storage->context.tags;
+    out->tag_count = storage->context.tag_count;
     return true;
 }
 
@@ -54,9 +55,7 @@ void iam_identity_policies_free(iam_identity_policies *policies)
 {
     policies_storage *storage = policies->storage;
     if (storage) {
-        for (size_t i = 0; i < storage->count; i++)
-            iam_policy_free((iam_policy *)storage->refs[i].policy);
-        free(storage->refs);
+        iam_identity_context_free(&storage->context);
         free(storage);
     }
     memset(policies, 0, sizeof *policies);

@@ -16,6 +16,7 @@
  * runtimes provided.al2023 and provided.al2, architecture x86_64.
  */
 #include "lambda/api.h"
+#include "iam/identity_store.h"
 
 #include "common/log.h"
 #include "common/util.h"
@@ -244,13 +245,48 @@ static bool validate_role(aws_call *call, const char *role)
 
 bool lambda_api_role_allows_vpc(aws_call *call, const char *role)
 {
-    /* TODO: evaluate the role's policies for ec2:CreateNetworkInterface,
-     * ec2:DescribeNetworkInterfaces and ec2:DeleteNetworkInterface (what
-     * AWSLambdaVPCAccessExecutionRole grants) once IAM role policies are in the store; until
-     * then every role passes. */
-    (void)call;
-    (void)role;
-    return true;
+    /* The network-interface actions AWSLambdaVPCAccessExecutionRole grants. */
+    static const char *const actions[] = {"ec2:CreateNetworkInterface",
+                                          "ec2:DescribeNetworkInterfaces",
+                                          "ec2:DeleteNetworkInterface"};
+
+    /* role is arn:aws:iam::ACCOUNT:role/PATH/NAME, validated by the caller. */
+    iam_identity who;
+    memset(&who, 0, sizeof who);
+    who.type = IAM_PRINCIPAL_ASSUMED_ROLE;
+    const char *account = role + strlen("arn:aws:iam::");
+    const char *name = strrchr(role, '/');
+    if (strncmp(role, "arn:aws:iam::", 13) != 0 || strlen(account) < IAM_ACCOUNT_ID_LEN || !name)
+        return false;
+    memcpy(who.account_id, account, IAM_ACCOUNT_ID_LEN);
+    snprintf(who.role_name, sizeof who.role_name, "%s", name + 1);
+    snprintf(who.role_arn, sizeof who.role_arn, "%s", role);
+    snprintf(who.arn, sizeof who.arn, "%s", role);
+
+    sqlite3 *db = owl_store_acquire(call->store);
+    if (!db)
+        return false;
+    iam_identity_context context;
+    iam_status status = iam_identity_context_load(db, &who, &context);
+    owl_store_release(call->store, db);
+    if (status != IAM_OK)
+        return false;
+
+    bool allowed = true;
+    for (size_t i = 0; allowed && i < sizeof actions / sizeof actions[0]; i++) {
+        iam_request request;
+        memset(&request, 0, sizeof request);
+        request.principal.type = IAM_PRINCIPAL_ASSUMED_ROLE;
+        request.principal.account = who.account_id;
+        request.principal.arn = role;
+        request.principal.role_arn = role;
+        request.action = actions[i];
+        request.resource = "*";
+        request.resource_account = who.account_id;
+        allowed = iam_evaluate(&request, &context.set, NULL, NULL).effect == IAM_ALLOW;
+    }
+    iam_identity_context_free(&context);
+    return allowed;
 }
 
 static bool validate_environment(aws_call *call, json_t *environment)

@@ -38,6 +38,7 @@
 #include "lambda/internal.h"
 
 #include "common/log.h"
+#include "iam/sts.h"
 #include "common/util.h"
 #include "http/http.h"
 
@@ -648,6 +649,38 @@ static bool code_dir_of(const lambda_function *fn, char *out, size_t outlen)
     return n > 0 && (size_t)n < outlen;
 }
 
+/*
+ * Gives the instance temporary credentials of the function's execution role,
+ * as Lambda does: the role's trust policy must let lambda.amazonaws.com
+ * assume it. Without a usable role the instance runs without credentials
+ * and the reason is logged.
+ */
+static void plan_role_credentials(spawn_plan *plan, const lambda_function *fn)
+{
+    const char *role = json_string_value(json_object_get(fn->config, "Role"));
+    if (!role)
+        return;
+    sqlite3 *db = owl_store_acquire(rt.store);
+    if (!db)
+        return;
+    sts_credentials creds;
+    /* NOTE: credentials last the role's default session of one hour; a warm instance older
+     * than that keeps expired credentials until it is replaced. */
+    iam_status status = iam_role_assume_for_service(db, role, "lambda.amazonaws.com", fn->name,
+                                                    3600, &creds);
+    owl_store_release(rt.store, db);
+    if (status != IAM_OK) {
+        char quoted[600];
+        owl_log_warn("event=function_role_not_assumed function=%s role=%s status=%d", fn->name,
+                     owl_log_quote(quoted, sizeof quoted, role), (int)status);
+        return;
+    }
+    env_add(plan, "AWS_ACCESS_KEY_ID", creds.access_key_id);
+    env_add(plan, "AWS_SECRET_ACCESS_KEY", creds.secret_access_key);
+    env_add(plan, "AWS_SESSION_TOKEN", creds.session_token);
+    explicit_bzero(&creds, sizeof creds);
+}
+
 static void plan_environment(spawn_plan *plan, const lambda_function *fn, uint16_t port,
                              const char *instance_id)
 {
@@ -678,9 +711,7 @@ static void plan_environment(spawn_plan *plan, const lambda_function *fn, uint16
     env_add(plan, "PATH", "/usr/local/bin:/usr/bin:/bin");
     env_add(plan, "LANG", "C.UTF-8");
     env_add(plan, "TZ", ":UTC");
-    /* TODO: set AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN to temporary
-     * credentials of the execution role (iam_role_assume_for_service with
-     * "lambda.amazonaws.com") once IAM roles exist; until then functions get no credentials. */
+    plan_role_credentials(plan, fn);
 
     const char *key;
     json_t *variable;

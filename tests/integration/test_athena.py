@@ -722,14 +722,16 @@ def test_cross_account_spill_needs_bucket_policy(server, hive):
         "sales"]
 
 
-@pytest.mark.xfail(strict=True, reason="needs the IAM user API (branch iamapi), which this "
-                                       "build does not serve")
 def test_cross_account_user_allowed_after_add_permission(server, hive):
     deploy_connector(server, hive)
     iam = client(server, "iam", CONSUMER_KEY)
     iam.create_user(UserName="perf1-test")
     iam.attach_user_policy(UserName="perf1-test",
                            PolicyArn="arn:aws:iam::aws:policy/AmazonAthenaFullAccess")
+    # Across accounts the caller's own policies must allow the invocation too.
+    iam.put_user_policy(UserName="perf1-test", PolicyName="invoke-ehms", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": FUNCTION_ARN}]}))
     key = iam.create_access_key(UserName="perf1-test")["AccessKey"]
     user_key = (key["AccessKeyId"], key["SecretAccessKey"])
     user = athena(server, key=user_key)
@@ -746,8 +748,6 @@ def test_cross_account_user_allowed_after_add_permission(server, hive):
         "sales"]
 
 
-@pytest.mark.xfail(strict=True, reason="needs the IAM user API (branch iamapi), which this "
-                                       "build does not serve")
 def test_user_without_athena_actions_denied(server):
     iam = client(server, "iam", CONSUMER_KEY)
     iam.create_user(UserName="no-athena")

@@ -219,6 +219,24 @@ def test_environment_of_instance(server):
     assert int(env["deadline"]) > time.time() * 1000
 
 
+def test_instance_has_execution_role_credentials(server):
+    iam = client(server, "iam", PRODUCER_KEY)
+    iam.create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                 "Principal": {"Service": "lambda.amazonaws.com"}}]}))
+    lam = client(server, "lambda", PRODUCER_KEY)
+    create(lam, "fn-whoami", handler="whoami")
+    identity = json.loads(invoke(lam, "fn-whoami")["Body"])
+    assert identity["key"].startswith("ASIA")
+    assert identity["arn"] == f"arn:aws:sts::{PRODUCER}:assumed-role/lambda-exec/fn-whoami"
+
+
+def test_instance_without_assumable_role_has_no_credentials(server):
+    lam = client(server, "lambda", PRODUCER_KEY)
+    create(lam, "fn-nocreds", handler="whoami")
+    assert json.loads(invoke(lam, "fn-nocreds")["Body"]) == {"arn": "", "key": ""}
+
+
 def test_function_error(server):
     lam = client(server, "lambda", PRODUCER_KEY)
     create(lam, "fn-err", handler="error")
@@ -505,8 +523,6 @@ def test_other_account_denied_by_default(server):
     assert error_of(excinfo)[2] == 403
 
 
-@pytest.mark.xfail(strict=True, reason="needs IAM users and access keys (CreateUser, "
-                   "CreateAccessKey) and the policy evaluator, which are not in this branch yet")
 def test_cross_account_invoke_after_add_permission(server):
     producer = client(server, "lambda", PRODUCER_KEY)
     create(producer, REFERENCE_FUNCTION)
@@ -524,14 +540,31 @@ def test_cross_account_invoke_after_add_permission(server):
                             Action="lambda:InvokeFunction",
                             Principal=f"arn:aws:iam::{CONSUMER}:user/perf1-test")
     assert json.loads(invoke(perf1, REFERENCE_ARN)["Body"]) == {"hello": "world"}
+    producer.remove_permission(FunctionName=REFERENCE_FUNCTION, StatementId="Id-ehms-invocation2")
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        invoke(perf1, REFERENCE_ARN)
+    assert error_of(excinfo)[0] == "AccessDeniedException"
+    assert error_of(excinfo)[1] == (
+        f"User: arn:aws:iam::{CONSUMER}:user/perf1-test is not authorized to perform: "
+        f"lambda:InvokeFunction on resource: {REFERENCE_ARN} because no resource-based policy "
+        "allows the lambda:InvokeFunction action")
 
 
-@pytest.mark.xfail(strict=True, reason="needs IAM role policies in the store: "
-                   "lambda_api_role_allows_vpc() accepts every role until then")
 def test_vpc_config_requires_role_permissions(server):
     lam = client(server, "lambda", PRODUCER_KEY)
+    vpc = {"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]}
     with pytest.raises(botocore.exceptions.ClientError) as excinfo:
-        create(lam, "fn-vpc", VpcConfig={"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]})
+        create(lam, "fn-vpc", VpcConfig=vpc)
     assert error_of(excinfo)[:2] == (
         "InvalidParameterValueException",
         "The provided execution role does not have permissions to call CreateNetworkInterface on EC2")
+
+    iam = client(server, "iam", PRODUCER_KEY)
+    iam.create_role(RoleName="lambda-exec", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                 "Principal": {"Service": "lambda.amazonaws.com"}}]}))
+    iam.attach_role_policy(
+        RoleName="lambda-exec",
+        PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")
+    created = create(lam, "fn-vpc", VpcConfig=vpc)
+    assert created["VpcConfig"]["SubnetIds"] == ["subnet-1"]

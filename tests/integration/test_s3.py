@@ -5,6 +5,7 @@ ACLs and ownership controls, presigned URLs and crash safety."""
 
 import base64
 import hashlib
+import json
 import http.client
 import os
 import threading
@@ -513,23 +514,44 @@ EVALUATOR_MISSING = ("iam_authorize() is a stub that allows only account roots i
                      "account: it ignores bucket policies and the ACL check callback")
 
 
-@pytest.mark.xfail(strict=True, reason=EVALUATOR_MISSING + "; IAM users (CreateUser, CreateAccessKey) "
-                   "are not implemented either")
+REFERENCE_BUCKET_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Sid": "Stmt1234567890123", "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::444455556666:user/perf1-test"},
+    "Action": "s3:GetObject", "Resource": "arn:aws:s3:::athena-test/lambda/dataset/*"}]})
+
+
 def test_cross_account_bucket_policy_user(server):
-    c = s3(server)
-    c.create_bucket(Bucket="policy-bucket")
-    c.put_object(Bucket="policy-bucket", Key="data.csv", Body=b"1,2\n")
-    c.put_bucket_policy(Bucket="policy-bucket", Policy=POLICY)
+    """The producer's bucket policy grants perf1-test of the consumer account reads of one prefix."""
+    producer = s3(server)
+    producer.create_bucket(Bucket="athena-test")
+    producer.put_object(Bucket="athena-test", Key="lambda/dataset/x.csv", Body=b"1,2\n")
+    producer.put_object(Bucket="athena-test", Key="other/x.csv", Body=b"3,4\n")
+    producer.put_bucket_policy(Bucket="athena-test", Policy=REFERENCE_BUCKET_POLICY)
+
     iam = client(server, "iam", CONSUMER_KEY)
     iam.create_user(UserName="perf1-test")
-    iam.put_user_policy(UserName="perf1-test", PolicyName="read", PolicyDocument=(
-        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'))
+    iam.put_user_policy(UserName="perf1-test", PolicyName="read", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+                       "Resource": "*"}]}))
     key = iam.create_access_key(UserName="perf1-test")["AccessKey"]
     user = s3(server, (key["AccessKeyId"], key["SecretAccessKey"]))
-    assert user.get_object(Bucket="policy-bucket", Key="data.csv")["Body"].read() == b"1,2\n"
+
+    assert user.get_object(Bucket="athena-test", Key="lambda/dataset/x.csv")["Body"].read() == b"1,2\n"
+    for denied in (lambda: user.get_object(Bucket="athena-test", Key="other/x.csv"),
+                   lambda: user.list_objects_v2(Bucket="athena-test"),
+                   lambda: user.put_object(Bucket="athena-test", Key="lambda/dataset/w", Body=b"")):
+        with pytest.raises(botocore.exceptions.ClientError) as exc:
+            denied()
+        assert error_code(exc) == "AccessDenied"
+
+    # Cross-account needs both sides: without his own account's allow the grant is not enough.
+    iam.delete_user_policy(UserName="perf1-test", PolicyName="read")
     with pytest.raises(botocore.exceptions.ClientError) as exc:
-        user.put_object(Bucket="policy-bucket", Key="w", Body=b"")
+        user.get_object(Bucket="athena-test", Key="lambda/dataset/x.csv")
     assert error_code(exc) == "AccessDenied"
+    assert "because no identity-based policy allows the s3:GetObject action" in \
+        exc.value.response["Error"]["Message"]
 
 
 def test_cross_account_acl_grant_object_writer(server):

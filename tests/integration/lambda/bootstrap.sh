@@ -31,6 +31,16 @@ while true; do
         echo "echo handler got request $id"
         respond "@$body"
         ;;
+    whoami)
+        # STS GetCallerIdentity signed with the instance's credentials (curl's own SigV4).
+        curl -sS --aws-sigv4 "aws:amz:$AWS_REGION:sts" \
+            --user "${AWS_ACCESS_KEY_ID:-none}:${AWS_SECRET_ACCESS_KEY:-none}" \
+            -H "x-amz-security-token: ${AWS_SESSION_TOKEN:-}" \
+            -d "Action=GetCallerIdentity&Version=2011-06-15" "$AWS_ENDPOINT_URL/" >"$body.xml"
+        arn=$(sed -n 's:.*<Arn>\(.*\)</Arn>.*:\1:p' "$body.xml")
+        printf '{"arn":"%s","key":"%s"}' "$arn" "${AWS_ACCESS_KEY_ID:-}" >"$body.out"
+        respond "@$body.out"
+        ;;
     env)
         printf '{"name":"%s","version":"%s","memory":"%s","region":"%s","default_region":"%s","handler":"%s","task_root":"%s","custom":"%s","endpoint":"%s","tmpdir":"%s","pwd":"%s","arn":"%s","deadline":"%s"}' \
             "$AWS_LAMBDA_FUNCTION_NAME" "$AWS_LAMBDA_FUNCTION_VERSION" \
