@@ -3,6 +3,7 @@
  */
 #include "endpoint/endpoint.h"
 
+#include "athena/athena.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "endpoint/internal.h"
@@ -20,16 +21,10 @@
 #define ATHENA_TARGET_PREFIX "AmazonAthena."
 #define DEFAULT_REGION "us-east-1"
 
-static void service_not_built(aws_call *call)
-{
-    aws_call_error(call, 501, "NotImplemented",
-                   "The %s service is not available in this owlery build", call->service);
-}
-
 static const endpoint_service services[] = {
     {"sts", AWS_PROTOCOL_QUERY, STS_XML_NAMESPACE, sts_handle},
     {"iam", AWS_PROTOCOL_QUERY, IAM_XML_NAMESPACE, iam_handle},
-    {"athena", AWS_PROTOCOL_JSON, NULL, service_not_built},
+    {"athena", AWS_PROTOCOL_JSON, NULL, athena_handle},
     {"lambda", AWS_PROTOCOL_REST_JSON, NULL, lambda_handle},
     {"s3", AWS_PROTOCOL_REST_XML, NULL, s3_handle},
 };

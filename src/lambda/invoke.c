@@ -8,7 +8,9 @@
  * 262144 bytes Event; a function response may be at most 6291556 bytes.
  * A function error is HTTP 200 with X-Amz-Function-Error: Unhandled, as on
  * Lambda. LogType=Tail returns the last 4 KB of the invocation's log,
- * base64-encoded, in X-Amz-Log-Result.
+ * base64-encoded, in X-Amz-Log-Result. lambda_invoke_as_caller takes the
+ * same resolution, authorization and runtime path for services inside
+ * owlery and returns the outcome instead of replying.
  *
  * NOTE: Event invocations live in memory only: a restart loses queued ones,
  * and a failed Event invocation is logged, not retried.
@@ -16,6 +18,7 @@
 #include "lambda/api.h"
 
 #include "common/log.h"
+#include "common/util.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -172,6 +175,43 @@ static void add_log_tail(aws_call *call, const owl_buf *log)
     free(encoded);
 }
 
+/* Returns true when the runtime accepts invocations; otherwise replies ServiceException. */
+static bool runtime_available(aws_call *call)
+{
+    if (lambda_runtime_running())
+        return true;
+    aws_call_error(call, 503, "ServiceException",
+                   "The Lambda runtime is not running (owlery serve is starting or stopping); "
+                   "retry the invocation");
+    return false;
+}
+
+/*
+ * Runs one RequestResponse invocation of fn. Returns true when the function
+ * ran (result->outcome is SUCCESS or FUNCTION_ERROR); otherwise replies
+ * TooManyRequestsException or ServiceException and returns false. The
+ * caller frees result->payload and result->log either way.
+ */
+static bool invoke_sync(aws_call *call, const lambda_function *fn, const char *request_id,
+                        const void *data, size_t data_len, lambda_invoke_result *result)
+{
+    lambda_runtime_invoke(fn, request_id, data, data_len, result);
+    switch (result->outcome) {
+    case LAMBDA_INVOKE_THROTTLED:
+        aws_call_error(call, 429, "TooManyRequestsException",
+                       "Rate Exceeded. Every instance of %s is busy.", fn->name);
+        return false;
+    case LAMBDA_INVOKE_UNAVAILABLE:
+        aws_call_error(call, 503, "ServiceException",
+                       "The Lambda runtime is stopping; retry the invocation");
+        return false;
+    case LAMBDA_INVOKE_SUCCESS:
+    case LAMBDA_INVOKE_FUNCTION_ERROR:
+        break;
+    }
+    return true;
+}
+
 void lambda_invoke(aws_call *call, const char *name)
 {
     lambda_ref ref;
@@ -220,12 +260,8 @@ void lambda_invoke(aws_call *call, const char *name)
         }
         json_decref(parsed);
     }
-    if (!lambda_runtime_running()) {
-        aws_call_error(call, 503, "ServiceException",
-                       "The Lambda runtime is not running (owlery serve is starting or stopping); "
-                       "retry the invocation");
+    if (!runtime_available(call))
         goto out;
-    }
 
     if (strcmp(type, "DryRun") == 0) {
         http_response_set_body(call->resp, 204, NULL, "", 0);
@@ -245,18 +281,7 @@ void lambda_invoke(aws_call *call, const char *name)
     }
 
     lambda_invoke_result result = {.payload = OWL_BUF_INIT, .log = OWL_BUF_INIT};
-    lambda_runtime_invoke(&fn, request_id, data, data_len, &result);
-    switch (result.outcome) {
-    case LAMBDA_INVOKE_THROTTLED:
-        aws_call_error(call, 429, "TooManyRequestsException",
-                       "Rate Exceeded. Every instance of %s is busy.", fn.name);
-        break;
-    case LAMBDA_INVOKE_UNAVAILABLE:
-        aws_call_error(call, 503, "ServiceException",
-                       "The Lambda runtime is stopping; retry the invocation");
-        break;
-    case LAMBDA_INVOKE_SUCCESS:
-    case LAMBDA_INVOKE_FUNCTION_ERROR:
+    if (invoke_sync(call, &fn, request_id, data, data_len, &result)) {
         http_response_set_body(call->resp, 200, "application/json",
                                result.payload.data ? result.payload.data : "", result.payload.len);
         http_response_add_header(call->resp, "X-Amz-Executed-Version", fn.version);
@@ -266,10 +291,93 @@ void lambda_invoke(aws_call *call, const char *name)
         }
         if (log_type && strcmp(log_type, "Tail") == 0)
             add_log_tail(call, &result.log);
-        break;
     }
     owl_buf_free(&result.payload);
     owl_buf_free(&result.log);
 out:
     lambda_function_free(&fn);
+}
+
+/* ------------------------------------------------------------------------
+ * Invocation on behalf of a caller inside owlery
+ * ---------------------------------------------------------------------- */
+
+/* Frees what the Lambda helpers added to a scratch response. */
+static void scratch_response_free(http_response *resp)
+{
+    http_response_reset(resp);
+    owl_buf_free(&resp->body);
+}
+
+/* Moves the error a Lambda helper wrote into the scratch response into out. */
+static void take_rejection(const aws_call *shadow, lambda_caller_result *out)
+{
+    out->status = LAMBDA_CALLER_REJECTED;
+    out->http_status = shadow->resp->status;
+    snprintf(out->error_code, sizeof out->error_code, "%s", shadow->error_code);
+    const owl_buf *body = &shadow->resp->body;
+    json_t *error = body->len ? json_loadb(body->data, body->len, 0, NULL) : NULL;
+    const char *message = json_string_value(json_object_get(error, "message"));
+    out->message = strdup(message ? message : "");
+    if (!out->message)
+        abort();
+    json_decref(error);
+}
+
+bool lambda_invoke_as_caller(aws_call *call, const char *function_arn, const void *payload,
+                             size_t len, lambda_caller_result *out)
+{
+    memset(out, 0, sizeof *out);
+
+    /* The Lambda helpers reply through an aws_call; give them one whose
+     * response is private, so the caller's response stays untouched. */
+    http_response scratch = {0};
+    aws_call shadow = *call;
+    shadow.resp = &scratch;
+    shadow.protocol = AWS_PROTOCOL_REST_JSON;
+    shadow.service = "lambda";
+    shadow.form = (aws_form){0};
+    shadow.error_code[0] = '\0';
+
+    lambda_ref ref;
+    lambda_function fn;
+    if (!lambda_api_load_for_read(&shadow, function_arn, "lambda:InvokeFunction", &ref, &fn)) {
+        take_rejection(&shadow, out);
+        scratch_response_free(&scratch);
+        return false;
+    }
+
+    bool ran = false;
+    if (len > LAMBDA_SYNC_REQUEST_MAX) {
+        aws_call_error(&shadow, 413, "RequestTooLargeException",
+                       "Request must be smaller than %d bytes for the InvokeFunction operation",
+                       LAMBDA_SYNC_REQUEST_MAX);
+    } else if (runtime_available(&shadow)) {
+        /* Each invocation gets its own request id: the function names spill
+         * objects after it, and one Athena call may invoke several times. */
+        char request_id[37];
+        owl_uuid(request_id);
+        lambda_invoke_result result = {.payload = OWL_BUF_INIT, .log = OWL_BUF_INIT};
+        ran = invoke_sync(&shadow, &fn, request_id, payload, len, &result);
+        if (ran) {
+            out->status = result.outcome == LAMBDA_INVOKE_SUCCESS ? LAMBDA_CALLER_SUCCESS
+                                                                  : LAMBDA_CALLER_FUNCTION_ERROR;
+            out->payload = owl_buf_detach(&result.payload, &out->payload_len);
+        }
+        owl_buf_free(&result.payload);
+        owl_buf_free(&result.log);
+    }
+    if (!ran)
+        take_rejection(&shadow, out);
+    scratch_response_free(&scratch);
+    lambda_function_free(&fn);
+    return ran;
+}
+
+void lambda_caller_result_free(lambda_caller_result *result)
+{
+    free(result->message);
+    free(result->payload);
+    result->message = NULL;
+    result->payload = NULL;
 }

@@ -21,6 +21,47 @@ extern const owl_schema owl_lambda_schema;
 /* Handles one authenticated Lambda API call (path under /2015-03-31/). */
 void lambda_handle(aws_call *call);
 
+/* Outcome of lambda_invoke_as_caller. */
+typedef enum lambda_caller_status {
+    LAMBDA_CALLER_SUCCESS,        /* payload is the function's response */
+    LAMBDA_CALLER_FUNCTION_ERROR, /* payload is the error document {errorMessage, errorType} */
+    LAMBDA_CALLER_REJECTED,       /* Lambda rejected the call for the reason in error_code and message */
+} lambda_caller_status;
+
+typedef struct lambda_caller_result {
+    lambda_caller_status status;
+    /*
+     * REJECTED only: the HTTP status, error code and message that the public
+     * Invoke would have sent, e.g. 403 AccessDeniedException "User: ARN is
+     * not authorized to perform: lambda:InvokeFunction on resource: ...",
+     * 404 ResourceNotFoundException, 429 TooManyRequestsException.
+     */
+    int http_status;
+    char error_code[64];
+    char *message;
+    /* SUCCESS and FUNCTION_ERROR: the response payload, NUL-terminated. */
+    char *payload;
+    size_t payload_len;
+} lambda_caller_result;
+
+/*
+ * Invokes a function synchronously (RequestResponse) on behalf of
+ * call->identity, for services inside owlery that act as their caller
+ * (Athena invoking a catalog's metadata function). function_arn names the
+ * function in any form the Invoke API accepts; a partial name resolves in
+ * call->region and the caller's account. The call is authorized for
+ * lambda:InvokeFunction with the function policy as the resource policy,
+ * exactly as the public Invoke does, and runs on the same runtime.
+ *
+ * Nothing is written to call's response: the calling service chooses its
+ * own error shape from *out. Returns true when the function ran (SUCCESS or
+ * FUNCTION_ERROR), false when REJECTED. The caller frees *out with
+ * lambda_caller_result_free().
+ */
+bool lambda_invoke_as_caller(aws_call *call, const char *function_arn, const void *payload,
+                             size_t len, lambda_caller_result *out);
+void lambda_caller_result_free(lambda_caller_result *result);
+
 /*
  * Starts the function runtime: the instance pools and the workers of
  * asynchronous (Event) invocations. endpoint_url ("http://127.0.0.1:4566")

@@ -1,0 +1,105 @@
+/*
+ * Function references in catalog parameters (metadata-function,
+ * record-function, function). Accepted forms, as the Lambda API's
+ * FunctionName (API version 2015-03-31) allows them:
+ *   NAME[:QUALIFIER]                                     catalog's region and account
+ *   ACCOUNT:function:NAME[:QUALIFIER]                    catalog's region
+ *   arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
+ * NAME is 1-64 characters of [A-Za-z0-9_-]; QUALIFIER is 1-128 characters
+ * of [A-Za-z0-9_$-]. Only the full ARN reaches another region, which is why
+ * a catalog registered in eu-central-1 names a us-east-1 function by ARN.
+ */
+#include "athena/internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#define FUNCTION_REF_MAX 256
+#define FUNCTION_REF_PARTS 8
+
+static bool chars_valid(const char *text, size_t max, const char *extra)
+{
+    size_t n = strlen(text);
+    if (n == 0 || n > max)
+        return false;
+    for (const char *p = text; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr(extra, *p))
+            return false;
+    return true;
+}
+
+static bool account_valid(const char *text)
+{
+    if (strlen(text) != 12)
+        return false;
+    for (const char *p = text; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return false;
+    return true;
+}
+
+static bool region_valid(const char *text)
+{
+    if (!chars_valid(text, 63, "-"))
+        return false;
+    for (const char *p = text; *p; p++)
+        if (isupper((unsigned char)*p))
+            return false;
+    return true;
+}
+
+bool athena_function_resolve(const char *text, const char *region, const char *account_id,
+                             char *arn, size_t arnlen)
+{
+    if (strlen(text) == 0 || strlen(text) > FUNCTION_REF_MAX)
+        return false;
+    char copy[FUNCTION_REF_MAX + 1];
+    strcpy(copy, text);
+
+    char *parts[FUNCTION_REF_PARTS];
+    size_t n = 0;
+    char *start = copy;
+    for (char *p = copy;; p++) {
+        if (*p != ':' && *p != '\0')
+            continue;
+        if (n == FUNCTION_REF_PARTS)
+            return false;
+        bool end = *p == '\0';
+        *p = '\0';
+        parts[n++] = start;
+        start = p + 1;
+        if (end)
+            break;
+    }
+
+    const char *partition = "aws", *name, *qualifier = NULL;
+    if (n <= 2) {
+        name = parts[0];
+        qualifier = n == 2 ? parts[1] : NULL;
+    } else if (n == 3 || n == 4) {
+        if (!account_valid(parts[0]) || strcmp(parts[1], "function") != 0)
+            return false;
+        account_id = parts[0];
+        name = parts[2];
+        qualifier = n == 4 ? parts[3] : NULL;
+    } else if (n == 7 || n == 8) {
+        if (strcmp(parts[0], "arn") != 0 || strncmp(parts[1], "aws", 3) != 0 ||
+            strcmp(parts[2], "lambda") != 0 || !region_valid(parts[3]) ||
+            !account_valid(parts[4]) || strcmp(parts[5], "function") != 0)
+            return false;
+        partition = parts[1];
+        region = parts[3];
+        account_id = parts[4];
+        name = parts[6];
+        qualifier = n == 8 ? parts[7] : NULL;
+    } else {
+        return false;
+    }
+    if (!chars_valid(name, 64, "-_") || (qualifier && !chars_valid(qualifier, 128, "-_$")))
+        return false;
+
+    int written = snprintf(arn, arnlen, "arn:%s:lambda:%s:%s:function:%s%s%s", partition, region,
+                           account_id, name, qualifier ? ":" : "", qualifier ? qualifier : "");
+    return written > 0 && (size_t)written < arnlen;
+}
