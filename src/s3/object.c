@@ -307,7 +307,8 @@ static bool find_declared_checksum(s3_request *r, s3_checksum_algorithm *algorit
 
     const char *content_sha256 = http_request_header(req, "x-amz-content-sha256");
     const char *trailer = http_request_header(req, "x-amz-trailer");
-    if (!trailer || !r->call->chunked || strcmp(content_sha256, SIGV4_STREAMING_UNSIGNED_TRAILER) != 0)
+    if (!trailer || !r->call->chunked || !content_sha256 ||
+        strcmp(content_sha256, SIGV4_STREAMING_UNSIGNED_TRAILER) != 0)
         return true;
     s3_checksum_algorithm declared = s3_checksum_from_header(trailer);
     if (declared == S3_CHECKSUM_NONE) {
@@ -477,6 +478,11 @@ bool s3_upload_read(s3_request *r, s3_upload *upload)
     upload_reader reader = {.decoder = r->call->chunked};
     if (!reader.decoder && algorithm == S3_CHECKSUM_NONE)
         return true;
+    /*
+     * NOTE: a plain body with an x-amz-checksum-* header (boto3 1.36 and
+     * later send one with every upload over http) is read back once more
+     * from disk to compute it. Hashing it in the body sink would save that.
+     */
 
     if (reader.decoder) {
         char err[512];
