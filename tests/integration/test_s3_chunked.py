@@ -11,6 +11,7 @@ import glob
 import hashlib
 import hmac
 import http.client
+import json
 import os
 import re
 import subprocess
@@ -386,6 +387,32 @@ def test_unsigned_trailer_missing_trailer(server):
     status, _, response = send(server, "/chunked/t", headers, body)
     assert status == 400, response
     assert error_of(response)[0] == "InvalidRequest"
+
+
+def test_anonymous_streaming_uploads(server):
+    c = s3(server)
+    c.create_bucket(Bucket="dropbox")
+    c.put_bucket_policy(Bucket="dropbox", Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject",
+                       "Resource": "arn:aws:s3:::dropbox/*"}]}))
+    data = b"dropped anonymously"
+    body = unsigned_body([data], [("x-amz-checksum-crc32", checksum_b64("crc32", data))])
+    headers = {"Content-Encoding": "aws-chunked", "x-amz-content-sha256": UNSIGNED_TRAILER,
+               "x-amz-decoded-content-length": str(len(data)),
+               "x-amz-trailer": "x-amz-checksum-crc32", "Content-Length": str(len(body))}
+    status, _, response = send(server, "/dropbox/anonymous", headers, body)
+    assert status == 200, response
+    assert c.get_object(Bucket="dropbox", Key="anonymous")["Body"].read() == data
+
+    # Signed chunks chain from a seed signature, which an anonymous request lacks.
+    body = b"4;chunk-signature=" + b"0" * 64 + b"\r\ndata\r\n"
+    headers.update({"x-amz-content-sha256": SIGNED, "x-amz-decoded-content-length": "4",
+                    "Content-Length": str(len(body))})
+    del headers["x-amz-trailer"]
+    status, _, response = send(server, "/dropbox/signed", headers, body)
+    assert status == 403, response
+    assert error_of(response)[0] == "AccessDenied"
 
 
 def test_checksum_header_on_plain_put(server):
