@@ -102,3 +102,19 @@ void aws_call_json_result(aws_call *call, int status, json_t *result)
                            text ? text : "{}", text ? strlen(text) : 2);
     free(text);
 }
+
+int aws_call_forward_chunked_data(void *ctx, const uint8_t *data, size_t len)
+{
+    aws_call *call = ctx;
+    if (!call->chunked_data)
+        return -1;
+    return call->chunked_data(call->chunked_data_ctx, data, len);
+}
+
+void aws_call_free_chunked(aws_call *call)
+{
+    sigv4_chunked_free(call->chunked);
+    call->chunked = NULL;
+    call->chunked_data = NULL;
+    call->chunked_data_ctx = NULL;
+}

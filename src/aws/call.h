@@ -17,6 +17,7 @@
 #define OWL_AWS_CALL_H
 
 #include "aws/form.h"
+#include "aws/sigv4.h"
 #include "http/http.h"
 
 #include <jansson.h>
@@ -50,6 +51,19 @@ typedef struct aws_call {
     aws_form form;
     /* Error code of the failure, for the request log line. */
     char error_code[64];
+    /*
+     * Decoder of an aws-chunked body (S3 x-amz-content-sha256 STREAMING-*),
+     * created by authentication after the seed signature verified; NULL for
+     * every other request. It keeps the derived signing key, never the
+     * secret. Freed by aws_call_free_chunked().
+     */
+    sigv4_chunked *chunked;
+    /*
+     * Receiver of the decoded bytes. The service sets it before it feeds
+     * the body to the decoder; while it is NULL, decoding fails.
+     */
+    sigv4_chunk_data_fn chunked_data;
+    void *chunked_data_ctx;
 } aws_call;
 
 /*
@@ -70,5 +84,15 @@ void aws_call_query_result(aws_call *call, const char *result_xml);
 
 /* Sends a JSON success with the protocol's content type; takes ownership of body. */
 void aws_call_json_result(aws_call *call, int status, json_t *body);
+
+/*
+ * Data callback for sigv4_chunked_new() with the aws_call as ctx: passes the
+ * decoded bytes to call->chunked_data. Authentication creates the decoder
+ * before the service has chosen where the decoded bytes go.
+ */
+int aws_call_forward_chunked_data(void *ctx, const uint8_t *data, size_t len);
+
+/* Frees call->chunked and clears the decoder fields; safe when there is none. */
+void aws_call_free_chunked(aws_call *call);
 
 #endif

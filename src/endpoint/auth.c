@@ -13,6 +13,7 @@
 #include "common/util.h"
 #include "endpoint/internal.h"
 
+#include <errno.h>
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,39 @@ static void body_sha256_hex(const http_request *req, char out[65])
     owl_hex_encode(digest, sizeof digest, out);
 }
 
+/* Returns x-amz-decoded-content-length, or -1 when it is absent or not a decimal number. */
+static int64_t decoded_content_length(const http_request *req)
+{
+    const char *value = http_request_header(req, "x-amz-decoded-content-length");
+    if (!value || *value < '0' || *value > '9')
+        return -1;
+    errno = 0;
+    char *end;
+    long long length = strtoll(value, &end, 10);
+    if (*end != '\0' || errno == ERANGE)
+        return -1;
+    return length;
+}
+
+/*
+ * Gives an S3 request with an aws-chunked body its decoder. auth and secret
+ * are NULL for an anonymous request, which can only use the unsigned
+ * trailer mode. Creates nothing for other x-amz-content-sha256 values,
+ * including STREAMING-* modes the decoder does not support: the S3 handler
+ * rejects those.
+ */
+static void attach_chunked_decoder(aws_call *call, const sigv4_auth *auth, const char *secret)
+{
+    const char *content_sha256 = http_request_header(call->req, "x-amz-content-sha256");
+    if (!content_sha256 || strncmp(content_sha256, "STREAMING-", 10) != 0)
+        return;
+    if (!auth && strcmp(content_sha256, SIGV4_STREAMING_UNSIGNED_TRAILER) != 0)
+        return;
+    call->chunked = sigv4_chunked_new(auth, secret, content_sha256,
+                                      decoded_content_length(call->req),
+                                      aws_call_forward_chunked_data, call);
+}
+
 bool endpoint_authenticate(owl_endpoint *endpoint, endpoint_request *state)
 {
     aws_call *call = &state->call;
@@ -121,6 +155,7 @@ bool endpoint_authenticate(owl_endpoint *endpoint, endpoint_request *state)
         sigv4_auth_free(&auth);
         if (s3) {
             set_anonymous(call->identity);
+            attach_chunked_decoder(call, NULL, NULL);
             return true;
         }
         aws_call_error(call, 403, "MissingAuthenticationToken",
@@ -189,6 +224,9 @@ bool endpoint_authenticate(owl_endpoint *endpoint, endpoint_request *state)
     }
     status = sigv4_verify(&auth, &signed_request, call->service, payload_hash, secret, time(NULL),
                           NULL, NULL, message, sizeof message);
+    /* The chunk signatures chain from the seed signature, so only a verified request gets a decoder. */
+    if (status == SIGV4_OK && s3)
+        attach_chunked_decoder(call, &auth, secret);
     explicit_bzero(secret, sizeof secret);
     if (status != SIGV4_OK) {
         memset(call->identity, 0, sizeof *call->identity);

@@ -330,6 +330,7 @@ static void endpoint_done(void *ctx, http_request *req, int status)
                  status, call->error_code[0] ? owl_log_quote(error, sizeof error, call->error_code) : "-",
                  owl_monotonic_ms() - req->started_ms);
     aws_form_free(&call->form);
+    aws_call_free_chunked(call);
     free(state);
     req->handler_state = NULL;
 }

@@ -175,8 +175,29 @@ bool s3_check_body_digests(s3_request *r, s3_spool *spool, uint8_t md5[16]);
  * bucket's ownership setting. Returns false after sending an error.
  */
 bool s3_object_owner_and_acl(s3_request *r, s3_object *object);
-/* Rejects aws-chunked bodies until a chunk decoder is wired in; returns false after sending. */
-bool s3_reject_streaming_payload(s3_request *r);
+
+/* The bytes of an upload (PutObject, UploadPart), filled by s3_upload_read(). */
+typedef struct s3_upload {
+    s3_spool *spool;
+    bool owned; /* s3_upload_clear() frees the spool; false for the body sink's spool */
+    /* The checksum the request declared and the server verified; S3_CHECKSUM_NONE when none. */
+    s3_checksum_algorithm checksum_algorithm;
+    char checksum[S3_CHECKSUM_BASE64_MAX]; /* base64, as in x-amz-checksum-* */
+} s3_upload;
+/*
+ * Reads the body of an upload into upload->spool: the body as received or,
+ * for an aws-chunked body (x-amz-content-sha256 STREAMING-*), its decoded
+ * data after every chunk signature and the x-amz-decoded-content-length
+ * checked out. Verifies an x-amz-checksum-* header or trailer against the
+ * data. Returns false after sending an error: MissingContentLength (411),
+ * SignatureDoesNotMatch (403), IncompleteBody, InvalidRequest, InvalidArgument
+ * or BadDigest (400), NotImplemented (501) for STREAMING-* modes the server
+ * does not decode. Call s3_upload_clear() after either result.
+ */
+bool s3_upload_read(s3_request *r, s3_upload *upload);
+/* Adds the x-amz-checksum-* response header of a verified checksum, if there is one. */
+void s3_upload_send_checksum(s3_request *r, const s3_upload *upload);
+void s3_upload_clear(s3_upload *upload);
 
 void s3_create_multipart_upload(s3_request *r);
 void s3_upload_part(s3_request *r);

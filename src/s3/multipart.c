@@ -136,17 +136,16 @@ void s3_upload_part(s3_request *r)
         return;
     int part_number;
     upload_row upload;
-    if (!parse_part_number(r, &part_number) || !s3_reject_streaming_payload(r) || !load_upload(r, &upload))
+    if (!parse_part_number(r, &part_number) || !load_upload(r, &upload))
         return;
 
-    bool owned = false;
-    s3_spool *spool = s3_body_spool(r, &owned);
+    s3_upload body;
     uint8_t md5[16];
     char etag[33], data_id[S3_DATA_ID_LEN + 1], err[512], old_data_id[S3_DATA_ID_LEN + 1] = "";
-    if (!spool || !s3_check_body_digests(r, spool, md5))
+    if (!s3_upload_read(r, &body) || !s3_check_body_digests(r, body.spool, md5))
         goto done;
     owl_hex_encode(md5, 16, etag);
-    if (!s3_spool_commit(spool, data_id, err, sizeof err)) {
+    if (!s3_spool_commit(body.spool, data_id, err, sizeof err)) {
         owl_log_error("event=s3_commit_failed request_id=%s error=\"%s\"", r->call->req->request_id, err);
         s3_internal_error(r, "storing the part file");
         goto done;
@@ -154,7 +153,7 @@ void s3_upload_part(s3_request *r)
 
     char number[16], size[24], modified[24];
     snprintf(number, sizeof number, "%d", part_number);
-    snprintf(size, sizeof size, "%llu", (unsigned long long)s3_spool_size(spool));
+    snprintf(size, sizeof size, "%llu", (unsigned long long)s3_spool_size(body.spool));
     snprintf(modified, sizeof modified, "%lld", (long long)owl_now_ms());
     const char *params[] = {upload.upload_id, number, data_id, size, etag, modified};
     sqlite3_stmt *stmt = NULL;
@@ -183,11 +182,11 @@ void s3_upload_part(s3_request *r)
     char quoted[40];
     snprintf(quoted, sizeof quoted, "\"%s\"", etag);
     http_response_add_header(r->call->resp, "ETag", quoted);
+    s3_upload_send_checksum(r, &body);
     http_response_set_body(r->call->resp, 200, NULL, "", 0);
 
 done:
-    if (owned)
-        s3_spool_free(spool);
+    s3_upload_clear(&body);
     upload_row_clear(&upload);
 }
 

@@ -1,5 +1,6 @@
 /*
- * Object bytes on disk. Every object and every multipart part is one file
+ * Object bytes on disk, and the checksums of the x-amz-checksum-* headers
+ * that uploads may carry. Every object and every multipart part is one file
  * DATA_DIR/objects/<id>, named by a random id, never by its key. A new file
  * is written as DATA_DIR/objects/tmp/<id>, fsync'ed, renamed to its final
  * name and the directory fsync'ed; only then does the caller commit the
@@ -34,6 +35,13 @@ bool s3_spool_write(s3_spool *spool, const void *data, size_t len);
  */
 bool s3_spool_append_file(s3_spool *spool, int fd, uint64_t length);
 uint64_t s3_spool_size(const s3_spool *spool);
+/*
+ * Opens the spool's temporary file for reading from its start, so a body
+ * spooled as received (aws-chunked) can be read back. Call before
+ * s3_spool_commit(). Returns a new descriptor the caller closes, or -1 with
+ * errno set.
+ */
+int s3_spool_open_read(const s3_spool *spool);
 /* Finishes the digests (call once, after the last write). */
 void s3_spool_digests(s3_spool *spool, uint8_t md5[16], uint8_t sha256[32]);
 /*
@@ -49,6 +57,41 @@ void s3_spool_free(s3_spool *spool);
 int s3_data_open(const char *data_dir, const char *id);
 /* Deletes an object file whose metadata row is gone; a missing file is not an error. */
 void s3_data_remove(const char *data_dir, const char *id);
+
+/* ---- additional checksums (x-amz-checksum-<algorithm>) ----------------- */
+
+typedef enum s3_checksum_algorithm {
+    S3_CHECKSUM_NONE,
+    S3_CHECKSUM_CRC32,     /* CRC-32 (ISO-HDLC, the zlib one) */
+    S3_CHECKSUM_CRC32C,    /* CRC-32C (Castagnoli) */
+    S3_CHECKSUM_CRC64NVME, /* CRC-64/NVME */
+    S3_CHECKSUM_SHA1,
+    S3_CHECKSUM_SHA256,
+} s3_checksum_algorithm;
+
+/* Base64 of the largest digest (SHA-256, 32 bytes), with the NUL. */
+#define S3_CHECKSUM_BASE64_MAX 45
+
+typedef struct s3_checksum s3_checksum;
+
+/*
+ * Returns the algorithm of a header name such as "x-amz-checksum-crc32"
+ * (any case), or S3_CHECKSUM_NONE when name is not such a header.
+ */
+s3_checksum_algorithm s3_checksum_from_header(const char *name);
+/* Returns the header name, "x-amz-checksum-crc32" for S3_CHECKSUM_CRC32. */
+const char *s3_checksum_header(s3_checksum_algorithm algorithm);
+/* Returns the algorithm's name as S3 spells it in messages: "CRC32", "SHA256". */
+const char *s3_checksum_name(s3_checksum_algorithm algorithm);
+/* Creates a running checksum; algorithm must not be S3_CHECKSUM_NONE. */
+s3_checksum *s3_checksum_new(s3_checksum_algorithm algorithm);
+void s3_checksum_update(s3_checksum *checksum, const void *data, size_t len);
+/*
+ * Finishes the checksum (call once) and writes it as S3 sends it: base64 of
+ * the digest, CRCs in big-endian byte order.
+ */
+void s3_checksum_final_base64(s3_checksum *checksum, char out[S3_CHECKSUM_BASE64_MAX]);
+void s3_checksum_free(s3_checksum *checksum);
 
 /*
  * Deletes temporary files and object files that no row of s3_objects or
