@@ -651,3 +651,39 @@ def test_malformed_policy_arn(server):
                                      PolicyArn="arn:aws:s3:::not-a-policy-at-all")
     assert (code, message, status) == ("InvalidInput",
                                        "ARN arn:aws:s3:::not-a-policy-at-all is not valid.", 400)
+
+
+def test_athena_full_access_grants_only_what_it_lists(server):
+    """A user with only AmazonAthenaFullAccess: Athena and its query-results buckets, nothing else."""
+    admin = client(server, "iam", CONSUMER_KEY)
+    admin.create_user(UserName="analyst")
+    admin.attach_user_policy(UserName="analyst",
+                             PolicyArn="arn:aws:iam::aws:policy/AmazonAthenaFullAccess")
+    key = admin.create_access_key(UserName="analyst")["AccessKey"]
+    analyst_key = (key["AccessKeyId"], key["SecretAccessKey"])
+
+    athena = client(server, "athena", analyst_key)
+    athena.create_data_catalog(Name="mine", Type="GLUE", Parameters={"catalog-id": CONSUMER})
+    assert [c["CatalogName"] for c in athena.list_data_catalogs()["DataCatalogsSummary"]] == \
+        ["AwsDataCatalog", "mine"]
+    athena.create_work_group(Name="analysts")
+    assert athena.get_work_group(WorkGroup="analysts")["WorkGroup"]["Name"] == "analysts"
+
+    s3 = client(server, "s3", analyst_key)
+    s3.create_bucket(Bucket="aws-athena-query-results-444455556666")
+    s3.put_object(Bucket="aws-athena-query-results-444455556666", Key="r.csv", Body=b"x")
+    assert "aws-athena-query-results-444455556666" in \
+        [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+    denied = [
+        (lambda: s3.create_bucket(Bucket="analyst-private"), "AccessDenied"),
+        (lambda: client(server, "iam", analyst_key).create_user(UserName="x"), "AccessDenied"),
+        (lambda: client(server, "lambda", analyst_key).delete_function(FunctionName="f"),
+         "AccessDeniedException"),
+        (lambda: s3.delete_object(Bucket="aws-athena-query-results-444455556666", Key="r.csv"),
+         "AccessDenied"),
+    ]
+    for call, code in denied:
+        with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+            call()
+        assert excinfo.value.response["Error"]["Code"] == code
