@@ -11,11 +11,16 @@
 #include "http/http.h"
 #include "lambda/lambda.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define SERVE_DEFAULT_DATA_DIR "./owlery-data"
 #define SERVE_DEFAULT_LISTEN "127.0.0.1:4566"
@@ -44,6 +49,38 @@ static bool parse_listen(const char *text, char *host, size_t hostlen, uint16_t 
     host[colon - text] = '\0';
     *port = (uint16_t)value;
     return true;
+}
+
+/*
+ * Takes an exclusive lock on DATA_DIR/serve.lock for the life of the process:
+ * two servers on one data directory would each clean up the other's
+ * temporary files and function instances. Returns the lock's descriptor, or
+ * -1 with a message in err.
+ */
+static int serve_lock_data_dir(const char *data_dir, char *err, size_t errlen)
+{
+    if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create data directory %s: %s", data_dir, strerror(errno));
+        return -1;
+    }
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/serve.lock", data_dir) >= (int)sizeof path) {
+        snprintf(err, errlen, "data directory path is too long: %s", data_dir);
+        return -1;
+    }
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open the lock file in %.400s: %s", data_dir, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(err, errlen,
+                 "data directory %s is in use by another owlery serve; stop it or choose another --data-dir",
+                 data_dir);
+        close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 int owl_cli_serve(int argc, char **argv)
@@ -89,10 +126,16 @@ int owl_cli_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     char err[512];
+    int lock_fd = serve_lock_data_dir(data_dir, err, sizeof err);
+    if (lock_fd < 0) {
+        fprintf(stderr, "owlery serve: %s\n", err);
+        return 1;
+    }
     owl_store *store = owl_cli_open_store(data_dir, err, sizeof err);
     if (!store) {
         owl_log_error("event=start_failed error=\"%s\"", err);
         fprintf(stderr, "owlery serve: %s\n", err);
+        close(lock_fd);
         return 1;
     }
 
@@ -110,6 +153,7 @@ int owl_cli_serve(int argc, char **argv)
         fprintf(stderr, "owlery serve: %s\n", err);
         owl_endpoint_free(endpoint);
         owl_store_close(store);
+        close(lock_fd);
         return 1;
     }
     char endpoint_url[128];
@@ -120,6 +164,7 @@ int owl_cli_serve(int argc, char **argv)
         http_server_stop(server);
         owl_endpoint_free(endpoint);
         owl_store_close(store);
+        close(lock_fd);
         return 1;
     }
     owl_log_info("event=listening address=%s:%u data_dir=%s", host, http_server_port(server),
@@ -133,6 +178,7 @@ int owl_cli_serve(int argc, char **argv)
     http_server_stop(server);
     owl_endpoint_free(endpoint);
     owl_store_close(store);
+    close(lock_fd);
     owl_log_info("event=stopped");
     return 0;
 }

@@ -42,6 +42,7 @@
 #include "common/util.h"
 #include "http/http.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -953,6 +954,48 @@ void lambda_runtime_kill_function(const char *account_id, const char *region, co
     pthread_mutex_unlock(&rt.lock);
 }
 
+/*
+ * Kills function instances left behind by an earlier owlery serve of this data
+ * directory that was killed without stopping them (kill -9): every process
+ * whose working directory is under DATA_DIR/lambda/code, with its process
+ * group (instances lead their own session). Then removes stale instance
+ * temporary directories.
+ */
+static void reap_orphaned_instances(const char *data_dir)
+{
+    char code_root[PATH_MAX];
+    int n = snprintf(code_root, sizeof code_root, "%s/lambda/code/", data_dir);
+    if (n < 0 || (size_t)n >= sizeof code_root)
+        return;
+    DIR *proc = opendir("/proc");
+    if (proc) {
+        struct dirent *entry;
+        while ((entry = readdir(proc)) != NULL) {
+            char *end;
+            long pid = strtol(entry->d_name, &end, 10);
+            if (*end != '\0' || pid <= 1 || pid == (long)getpid())
+                continue;
+            char link[64], cwd[PATH_MAX];
+            snprintf(link, sizeof link, "/proc/%ld/cwd", pid);
+            ssize_t len = readlink(link, cwd, sizeof cwd - 1);
+            if (len <= 0)
+                continue;
+            cwd[len] = '\0';
+            if (strncmp(cwd, code_root, (size_t)n) != 0)
+                continue;
+            owl_log_warn("event=function_instance_orphan_killed pid=%ld", pid);
+            kill(-(pid_t)pid, SIGKILL);
+            kill((pid_t)pid, SIGKILL);
+        }
+        closedir(proc);
+    }
+
+    char tmp_root[PATH_MAX];
+    n = snprintf(tmp_root, sizeof tmp_root, "%s/lambda/tmp", data_dir);
+    if (n > 0 && (size_t)n < sizeof tmp_root)
+        nftw(tmp_root, remove_entry, 16, FTW_PHYS | FTW_DEPTH);
+}
+
 bool lambda_runtime_start(owl_store *store, const char *endpoint_url, char *err, size_t errlen)
 {
     pthread_condattr_t attr;
@@ -982,6 +1025,7 @@ bool lambda_runtime_start(owl_store *store, const char *endpoint_url, char *err,
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/lambda", data_dir);
     mkdir(path, 0700);
+    reap_orphaned_instances(data_dir);
     return true;
 }
 

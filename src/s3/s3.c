@@ -353,8 +353,22 @@ static const char *const unsupported_subresources[] = {
     "accelerate", "analytics", "cors", "encryption", "intelligent-tiering", "inventory",
     "legal-hold", "lifecycle", "logging", "metrics", "notification", "object-lock",
     "publicAccessBlock", "replication", "requestPayment", "restore", "retention", "select",
-    "tagging", "torrent", "versions", "website", "attributes", "policyStatus",
+    "tagging", "torrent", "versions", "website", "attributes", "policyStatus", "versioning",
 };
+
+/* Subresources this server implements; a request naming one never falls through to a plain operation. */
+static const char *const implemented_subresources[] = {
+    "acl", "policy", "ownershipControls", "location", "uploads", "delete", "uploadId",
+};
+
+/* Returns true when the request names any implemented subresource. */
+static bool has_subresource(s3_request *r)
+{
+    for (size_t i = 0; i < sizeof implemented_subresources / sizeof implemented_subresources[0]; i++)
+        if (s3_query_has(r, implemented_subresources[i]))
+            return true;
+    return false;
+}
 
 static void set_operation(s3_request *r, const char *name)
 {
@@ -365,6 +379,7 @@ static void route_bucket(s3_request *r, const char *method)
 {
     bool get = strcmp(method, "GET") == 0, put = strcmp(method, "PUT") == 0;
     bool del = strcmp(method, "DELETE") == 0;
+    bool plain = !has_subresource(r);
     struct {
         bool when;
         const char *operation;
@@ -385,9 +400,9 @@ static void route_bucket(s3_request *r, const char *method)
         {get && s3_query_has(r, "uploads"), "ListMultipartUploads", s3_list_multipart_uploads},
         {strcmp(method, "POST") == 0 && s3_query_has(r, "delete"), "DeleteObjects",
          s3_delete_objects},
-        {put, "CreateBucket", s3_create_bucket},
-        {del, "DeleteBucket", s3_delete_bucket},
-        {strcmp(method, "HEAD") == 0, "HeadBucket", s3_head_bucket},
+        {put && plain, "CreateBucket", s3_create_bucket},
+        {del && plain, "DeleteBucket", s3_delete_bucket},
+        {strcmp(method, "HEAD") == 0 && plain, "HeadBucket", s3_head_bucket},
     };
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         if (routes[i].when) {
@@ -396,7 +411,7 @@ static void route_bucket(s3_request *r, const char *method)
             return;
         }
     }
-    if (get) {
+    if (get && plain) {
         const char *list_type = s3_query(r, "list-type");
         bool v2 = list_type && strcmp(list_type, "2") == 0;
         set_operation(r, v2 ? "ListObjectsV2" : "ListObjects");
@@ -411,6 +426,7 @@ static void route_object(s3_request *r, const char *method)
 {
     bool has_upload = s3_query_has(r, "uploadId");
     bool copy = http_request_header(r->call->req, "x-amz-copy-source") != NULL;
+    bool plain = !has_subresource(r);
     struct {
         bool when;
         const char *operation;
@@ -419,12 +435,12 @@ static void route_object(s3_request *r, const char *method)
         {strcmp(method, "PUT") == 0 && s3_query_has(r, "acl"), "PutObjectAcl", s3_put_object_acl},
         {strcmp(method, "GET") == 0 && s3_query_has(r, "acl"), "GetObjectAcl", s3_get_object_acl},
         {strcmp(method, "PUT") == 0 && has_upload && !copy, "UploadPart", s3_upload_part},
-        {strcmp(method, "PUT") == 0 && copy && !has_upload, "CopyObject", s3_copy_object},
-        {strcmp(method, "PUT") == 0 && !copy, "PutObject", s3_put_object},
+        {strcmp(method, "PUT") == 0 && copy && plain, "CopyObject", s3_copy_object},
+        {strcmp(method, "PUT") == 0 && !copy && plain, "PutObject", s3_put_object},
         {strcmp(method, "GET") == 0 && has_upload, "ListParts", s3_list_parts},
         {strcmp(method, "DELETE") == 0 && has_upload, "AbortMultipartUpload",
          s3_abort_multipart_upload},
-        {strcmp(method, "DELETE") == 0, "DeleteObject", s3_delete_object},
+        {strcmp(method, "DELETE") == 0 && plain, "DeleteObject", s3_delete_object},
         {strcmp(method, "POST") == 0 && s3_query_has(r, "uploads"), "CreateMultipartUpload",
          s3_create_multipart_upload},
         {strcmp(method, "POST") == 0 && has_upload, "CompleteMultipartUpload",
@@ -437,7 +453,7 @@ static void route_object(s3_request *r, const char *method)
             return;
         }
     }
-    if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
+    if ((strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) && plain) {
         bool head = strcmp(method, "HEAD") == 0;
         set_operation(r, head ? "HeadObject" : "GetObject");
         s3_get_object(r, head);

@@ -341,3 +341,11 @@ def test_request_log_has_one_line_per_request(server):
     assert f"account={PRODUCER}" in lines[0]
     assert "status=200" in lines[0]
     assert PRODUCER_KEY[1] not in server.log()
+
+
+def test_second_server_on_same_data_dir_is_rejected(server):
+    out = subprocess.run([OWLERY, "serve", "--data-dir", server.data_dir, "--listen",
+                          "127.0.0.1:0"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1
+    assert f"data directory {server.data_dir} is in use by another owlery serve" in out.stderr
+    assert client(server, "sts", PRODUCER_KEY).get_caller_identity()["Account"] == PRODUCER

@@ -568,3 +568,36 @@ def test_vpc_config_requires_role_permissions(server):
         PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")
     created = create(lam, "fn-vpc", VpcConfig=vpc)
     assert created["VpcConfig"]["SubnetIds"] == ["subnet-1"]
+
+
+def instance_pids(data_dir):
+    """Processes whose working directory is a function code folder of data_dir."""
+    code_root = os.path.realpath(data_dir) + "/lambda/code/"
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.readlink(f"/proc/{entry}/cwd").startswith(code_root):
+                pids.append(int(entry))
+        except OSError:
+            pass
+    return pids
+
+
+def test_instances_of_killed_server_are_reaped_at_start(server):
+    lam = client(server, "lambda", PRODUCER_KEY)
+    create(lam, "fn-orphan")
+    invoke(lam, "fn-orphan")
+    # The shell bootstrap and its curl child both run in the code folder.
+    assert instance_pids(server.data_dir) != []
+    server.kill9()
+    assert instance_pids(server.data_dir) != []
+    server.start()
+    deadline = time.time() + 5
+    while instance_pids(server.data_dir) and time.time() < deadline:
+        time.sleep(0.05)
+    assert instance_pids(server.data_dir) == []
+    tmp_root = os.path.join(server.data_dir, "lambda", "tmp")
+    assert not os.path.exists(tmp_root) or os.listdir(tmp_root) == []
+    assert json.loads(invoke(lam, "fn-orphan")["Body"]) == {"hello": "world"}

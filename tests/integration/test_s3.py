@@ -670,3 +670,48 @@ def test_kill9_during_upload_keeps_previous_object(server, tmp_path):
     assert os.listdir(tmp_dir) == []
     referenced = 2
     assert len([f for f in os.listdir(os.path.join(server.data_dir, "objects")) if f != "tmp"]) == referenced
+
+
+def signed_raw(server, method, path, key=PRODUCER_KEY):
+    """Sends a SigV4-signed S3 request for any method and target; returns (status, body)."""
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+    request = botocore.awsrequest.AWSRequest(method=method, url=server.endpoint + path, data=b"")
+    botocore.auth.S3SigV4Auth(botocore.credentials.Credentials(*key), "s3",
+                              "us-east-1").add_auth(request)
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    conn.request(method, path, body=b"", headers=dict(request.headers))
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    return response.status, body
+
+
+@pytest.mark.parametrize("subresource", ["acl", "location", "uploads", "delete", "versioning"])
+def test_subresource_never_deletes_bucket(server, subresource):
+    c = s3(server)
+    c.create_bucket(Bucket="keep-me")
+    status, body = signed_raw(server, "DELETE", f"/keep-me?{subresource}")
+    assert status in (405, 501), body
+    c.head_bucket(Bucket="keep-me")
+
+
+@pytest.mark.parametrize("subresource", ["acl", "uploads", "location"])
+def test_subresource_never_deletes_object(server, subresource):
+    c = s3(server)
+    c.create_bucket(Bucket="keep-obj")
+    c.put_object(Bucket="keep-obj", Key="victim", Body=b"v")
+    status, body = signed_raw(server, "DELETE", f"/keep-obj/victim?{subresource}")
+    assert status == 405, body
+    assert b"<Code>MethodNotAllowed</Code>" in body
+    assert c.get_object(Bucket="keep-obj", Key="victim")["Body"].read() == b"v"
+
+
+def test_versioning_is_not_implemented(server):
+    status, body = signed_raw(server, "PUT", "/new-versioned?versioning")
+    assert status == 501
+    assert b"<Code>NotImplemented</Code>" in body
+    with pytest.raises(botocore.exceptions.ClientError) as exc:
+        s3(server).head_bucket(Bucket="new-versioned")
+    assert exc.value.response["Error"]["Code"] == "404"
