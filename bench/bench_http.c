@@ -118,7 +118,8 @@ typedef struct client {
     char url[4096];
     long status;
     int function_error;  /* the response had X-Amz-Function-Error */
-    int io_fd;           /* file a body is read from or written to, or -1 */
+    int io_fd;           /* file a request body is read from, or a response body written to, or -1 */
+    int write_to_fd;     /* write the response body to io_fd (GET into a file) */
     int keep_body;       /* append the response body to body */
     char *body;
     size_t body_len;
@@ -137,7 +138,7 @@ static size_t on_body(char *data, size_t size, size_t count, void *arg)
 {
     client *c = arg;
     size_t len = size * count;
-    if (c->io_fd >= 0) {
+    if (c->write_to_fd) {
         size_t done = 0;
         while (done < len) {
             ssize_t n = write(c->io_fd, data + done, len - done);
@@ -305,6 +306,8 @@ static int run_file(int put, const char *path, const char *file)
     c.io_fd = put ? open(file, O_RDONLY) : open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (c.io_fd < 0)
         die("failed to open", file);
+    c.write_to_fd = !put;
+    c.keep_body = put; /* an error response to the PUT is printed below */
     long long size = -1;
     if (put) {
         struct stat st;
@@ -319,6 +322,9 @@ static int run_file(int put, const char *path, const char *file)
     close(c.io_fd);
     printf("result op=%s status=%ld bytes=%lld seconds=%.6f mib_per_s=%.1f\n", put ? "put" : "get",
            c.status, (long long)moved, seconds, (double)moved / 1048576.0 / seconds);
+    if (!ok)
+        fprintf(stderr, "bench_http: %s %s failed with status %ld: %s\n", put ? "PUT" : "GET", path,
+                c.status, c.body_len ? c.body : "(no body)");
     client_free(&c);
     return ok ? 0 : 1;
 }
