@@ -1,8 +1,8 @@
 #!/bin/sh
 # Signed API calls per second against owlery serve and against moto server
-# (python3 -m moto.server, moto 5, from the pyenv python3) in the same run:
-# STS GetCallerIdentity (query protocol, POST /) and S3 HeadObject of a
-# 1 KiB object, from 1, 4 and 16 keep-alive clients. The client is
+# (python3 -m moto.server, moto 5, from the pyenv python3) in the same run.
+# The calls are STS GetCallerIdentity (query protocol, POST /) and S3
+# HeadObject of a 1 KiB object, from 1, 4 and 16 keep-alive clients. The client is
 # bench/bench_http.c (C, libcurl, src/aws/sigv4.h signing every request),
 # running on the same 2 cores as the server. For each operation and client
 # count the two servers run back to back, owlery first.
@@ -35,7 +35,7 @@ i=0
 until BENCH_ENDPOINT=$moto_endpoint "$client" calls s3 PUT /bench - >/dev/null 2>&1; do
     i=$((i + 1))
     if [ $i -ge 200 ]; then
-        echo "api.sh: moto server did not answer within 20 s:" >&2
+        echo "api.sh: moto server did not respond within 20 s:" >&2
         tail -n 20 "$work/moto.log" >&2
         exit 1
     fi
