@@ -213,7 +213,8 @@ int main(int argc, char **argv)
     double elapsed = now_seconds() - start;
     printf("add_partitions: %d partitions in %.2f s = %.0f partitions/s (batches of %d)\n", PARTITIONS, elapsed,
            PARTITIONS / elapsed, BATCH);
-    printf("resident with %d partitions: %ld KiB\n", PARTITIONS, resident_kib(pid));
+    long resident_with_partitions = resident_kib(pid);
+    printf("resident with %d partitions: %ld KiB\n", PARTITIONS, resident_with_partitions);
 
     pthread_t threads[THREADS];
     long calls[THREADS] = {0};
@@ -226,7 +227,15 @@ int main(int argc, char **argv)
     }
     printf("get_table: %ld calls in %d s from %d connections = %.0f calls/s\n", total, SECONDS, THREADS,
            (double)total / SECONDS);
-    printf("resident after get_table: %ld KiB\n", resident_kib(pid));
+    long resident_after = resident_kib(pid);
+    printf("resident after get_table: %ld KiB\n", resident_after);
+
+    /* Lines scripts/bench collects: metric NAME VALUE UNIT TARGET. */
+    printf("metric add_partitions %.0f partitions/s -\n", PARTITIONS / elapsed);
+    printf("metric get_table_%dconnections %.0f calls/s >=20000\n", THREADS, (double)total / SECONDS);
+    printf("metric resident_%dk_partitions %.1f MiB <20\n", PARTITIONS / 1000,
+           (double)(resident_after > resident_with_partitions ? resident_after : resident_with_partitions) /
+               1024.0);
 
     hms_client_free(client);
     kill(pid, SIGTERM);
