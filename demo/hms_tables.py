@@ -121,7 +121,7 @@ def hourly_partitions(ttypes, database, table, hours):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, required=True, help="metastore port on 127.0.0.1")
+    parser.add_argument("--port", type=int, required=True, help="port of the metastore on 127.0.0.1")
     parser.add_argument("--gen-dir", required=True,
                         help="folder for the Python code generated from metastore.thrift")
     parser.add_argument("--database", default="vega")

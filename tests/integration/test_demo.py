@@ -1,7 +1,7 @@
 """Black-box test of scripts/demo, the scenario `make demo` runs: it starts
 its own owlery serve and owlery-metastore, drives them with the AWS CLI v2
 and must end with exit status 0. The checks read the demo's printed output,
-which is the transcript a user sees.
+which is the transcript a user reads.
 
 The sample data comes from the npm package vega-datasets (scripts/demo-data);
 the test is skipped when that download fails."""
@@ -18,7 +18,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.environ.get("OWLERY_BUILD", os.path.join(ROOT, "build"))
 # The function runs uninstrumented even under a sanitizer build, as in
-# test_connector.py: Lambda's address-space limit cannot hold ASan's shadow.
+# test_connector.py, because Lambda's address-space limit cannot hold the
+# shadow memory of AddressSanitizer.
 CONNECTOR_BUILD = os.environ.get("OWLERY_CONNECTOR_BUILD", BUILD)
 
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:111122223333:function:external-hms-service-new"
@@ -134,6 +135,6 @@ def test_demo_big_listing_spills(demo):
 def test_demo_query_step_reports_state(demo):
     run, _ = demo
     assert "athena start-query-execution" in run.stdout
-    # Until Athena runs queries the demo says so and still exits 0.
+    # Until Athena runs queries, the demo prints that they are missing and exits 0.
     if "UnknownOperationException" in run.stdout:
         assert "Athena queries are not available in owlery yet" in run.stdout
