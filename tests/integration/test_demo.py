@@ -9,6 +9,7 @@ the test is skipped when that download fails."""
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -43,6 +44,9 @@ def demo(tmp_path_factory):
                OWLERY_CONNECTOR_ZIP=package.stdout.strip().splitlines()[-1])
     run = subprocess.run([os.path.join(ROOT, "scripts", "demo")], capture_output=True,
                          text=True, env=env, timeout=240, stdin=subprocess.DEVNULL)
+    # pytest shows this captured transcript next to any failing test of the module.
+    print(run.stdout)
+    print(run.stderr, file=sys.stderr)
     return run, work
 
 
