@@ -113,14 +113,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         resp.status = status;
     if (status == 0) {
         size_t body_len = (size_t)(end - pos);
-        if (body_len > req.body_limit)
+        req.body_received = body_len;
+        if (body_len > req.body_limit) {
             handler.body_too_large(handler.ctx, &req, &resp);
-        else {
-            owl_buf_append(&req.body, pos, body_len);
+        } else {
+            /* As the server does: a body sink set by begin() gets the body instead of req.body. */
+            if (req.body_sink.write) {
+                if (!req.body_sink.write(req.body_sink.arg, pos, body_len))
+                    req.body_sink_failed = true;
+            } else {
+                owl_buf_append(&req.body, pos, body_len);
+            }
             handler.finish(handler.ctx, &req, &resp);
         }
     }
     handler.done(handler.ctx, &req, resp.status);
+    if (req.body_sink.close)
+        req.body_sink.close(req.body_sink.arg);
+    if (resp.has_body_fd)
+        close(resp.body_fd);
 
     for (size_t i = 0; i < req.header_count; i++) {
         free(req.headers[i].name);
