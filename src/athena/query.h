@@ -4,8 +4,8 @@
  * one run from binding to the result objects (query_run.c).
  *
  * A query execution is a row of athena_query_executions, written before
- * StartQueryExecution answers and updated at every state change, so
- * GetQueryExecution answers for finished queries after a restart. Queries
+ * StartQueryExecution returns and updated at every state change, so
+ * GetQueryExecution returns finished queries after a restart. Queries
  * that were QUEUED or RUNNING when the process stopped become FAILED when
  * the next process starts serving queries.
  */
@@ -75,7 +75,7 @@ bool athena_query_submit(athena_query_job *job);
 /*
  * Cancels query id: a queued one leaves the queue (returns true and the
  * caller marks it CANCELLED), a running one is interrupted and its worker
- * marks it. Returns false when no worker holds it.
+ * marks it. Returns false when neither queue nor worker has it.
  */
 bool athena_query_cancel(const char *id, bool *was_queued);
 

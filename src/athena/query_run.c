@@ -3,11 +3,12 @@
  *
  *   1. engine_sql_tables(): the statement kind and its table references.
  *   2. For each reference, the table through the catalog: GetTableMetadata
- *      through the catalog's function (the operation's own handler on a
- *      private call), the partitions through listPartitions, pruned with
- *      engine_prune_partitions() before any prefix is listed, and the data
- *      files by listing the table or partition location in S3 (s3:ListBucket
- *      and s3:GetObject on every object).
+ *      through the catalog's function, run by the operation's own handler on
+ *      a private call. A partitioned table's partitions come from
+ *      listPartitions and are pruned with engine_prune_partitions() before
+ *      any prefix is listed. The data files come from listing the table or
+ *      partition location in S3 (s3:ListBucket, then s3:GetObject on every
+ *      object).
  *   3. engine_bind_table() and engine_query_run() into an engine_csv_writer.
  *   4. PutObject of <OutputLocation><id>.csv and .csv.metadata through the
  *      S3 service's own handler, as the caller.
@@ -69,7 +70,7 @@ static void run_fail(query_run *run, int category, const char *fmt, ...)
     run->category = category;
 }
 
-/* Splits s3://bucket/prefix into bucket and prefix (both malloc'ed; prefix ends with '/'). */
+/* Splits s3://bucket/prefix into bucket and prefix, both malloc'ed. A non-empty prefix ends with '/'. */
 static bool split_location(const char *location, char **bucket, char **prefix)
 {
     if (!location || strncmp(location, "s3://", 5) != 0)
@@ -393,8 +394,8 @@ static engine_column *columns_from_json(json_t *list, size_t *count)
 }
 
 /* Lists location as the caller and appends its objects as files with values. */
-static bool add_location(query_run *run, binding *b, const char *location,
-                         const char *const *values)
+static bool add_location(query_run *run, const engine_table_ref *table_ref, binding *b,
+                         const char *location, const char *const *values)
 {
     char *bucket = NULL, *prefix = NULL;
     if (!split_location(location, &bucket, &prefix)) {
@@ -412,7 +413,9 @@ static bool add_location(query_run *run, binding *b, const char *location,
         run_fail(run, ATHENA_ERROR_USER, "PERMISSION_DENIED: reading s3://%s/%s: %s", bucket,
                  prefix, err);
     else if (status == S3_READ_NOT_FOUND)
-        run_fail(run, ATHENA_ERROR_USER, "HIVE_PATH_ALREADY_EXISTS: %s", err);
+        run_fail(run, ATHENA_ERROR_USER,
+                 "HIVE_INVALID_METADATA: the location of table %s.%s.%s cannot be read: %s",
+                 table_ref->catalog, table_ref->database, table_ref->table, err);
     else if (status != S3_READ_OK)
         run_fail(run, ATHENA_ERROR_SYSTEM, "INTERNAL_ERROR: %s", err);
     free(bucket);
@@ -469,7 +472,7 @@ static bool bind_reference(query_run *run, const engine_table_ref *ref)
     bool ok = true;
     partition_list partitions = {0};
     if (b.key_count == 0) {
-        ok = add_location(run, &b, location, NULL);
+        ok = add_location(run, ref, &b, location, NULL);
     } else if ((ok = fetch_partitions(run, ref, b.key_count, &partitions))) {
         bool *keep = calloc(partitions.count + 1, sizeof *keep);
         const char *const **values = calloc(partitions.count + 1, sizeof *values);
@@ -484,7 +487,7 @@ static bool bind_reference(query_run *run, const engine_table_ref *ref)
         free(err);
         for (size_t i = 0; ok && i < partitions.count; i++)
             if (keep[i])
-                ok = add_location(run, &b, partitions.items[i].location, values[i]);
+                ok = add_location(run, ref, &b, partitions.items[i].location, values[i]);
         free(keep);
         free(values);
     }

@@ -1,7 +1,7 @@
 /*
  * The pool that runs query executions: QUERY_WORKERS threads, each with
  * its own engine_db (an engine_db serves one query at a time), fed from a
- * FIFO queue of at most QUERY_QUEUE_MAX jobs. StartQueryExecution answers
+ * FIFO queue of at most QUERY_QUEUE_MAX jobs. StartQueryExecution returns
  * TooManyRequestsException when the queue is full.
  *
  * Stopping: a queued job leaves the queue; a running job gets its

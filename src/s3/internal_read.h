@@ -3,7 +3,7 @@
  * Athena lists a table's location and reads its data files and query
  * results. Nothing goes through HTTP. The functions authorize exactly as
  * the S3 API would for the caller (identity policies, bucket policy and
- * ACLs through iam_authorize), then hand out the local file that holds
+ * ACLs through iam_authorize), then return the local file that contains
  * each object's bytes, DATA_DIR/objects/<id>.
  *
  * NOTE: the path stays valid only while the object is not overwritten or
@@ -20,7 +20,7 @@
 
 typedef enum s3_read_status {
     S3_READ_OK,
-    S3_READ_DENIED,    /* AccessDenied: err holds S3's message naming principal, action, resource */
+    S3_READ_DENIED,    /* AccessDenied: err is S3's message naming principal, action, resource */
     S3_READ_NOT_FOUND, /* NoSuchBucket or NoSuchKey */
     S3_READ_ERROR,     /* the state store failed */
 } s3_read_status;
@@ -43,7 +43,7 @@ typedef struct s3_read_list {
  * then s3:GetObject on each object listed. Keys ending in '/' (folder
  * markers) and keys whose last segment starts with '_' or '.' (Hadoop's
  * hidden files such as _SUCCESS) are skipped, as Hive's readers skip them.
- * On any status but S3_READ_OK, err holds the reason naming the bucket or
+ * On any status but S3_READ_OK, err contains the reason naming the bucket or
  * object and *out is empty. Free *out with s3_read_list_free().
  */
 s3_read_status s3_read_prefix(aws_call *call, const char *bucket, const char *prefix,

@@ -1,12 +1,14 @@
-"""Black-box tests of Athena query executions in owlery serve: SELECT over
-tables of a HIVE catalog whose metadata comes from the connector test
+"""Black-box tests of Athena query executions in owlery serve. The queries
+read tables of a HIVE catalog whose metadata comes from the connector test
 double (athena/connector_double.sh) and whose CSV data the producer put
-into S3, with results written to the caller's output location.
+into S3. Results go to the caller's output location.
 
 Expected values come from Python's csv module over the same bytes, because
-neither a duckdb nor a pyarrow Python module is installed here; for the
-same reason no Parquet table is tested."""
+neither a duckdb nor a pyarrow Python module is installed here. The
+Parquet file is written by DuckDB's C library (the libduckdb.so the build
+links) through ctypes."""
 
+import ctypes
 import csv
 import io
 import json
@@ -21,6 +23,10 @@ from conftest import CONSUMER, CONSUMER_KEY, PRODUCER, PRODUCER_KEY, client
 from test_athena import FUNCTION, HERE, ROLE, athena, create_hive_catalog, hive, make_table, tjson
 
 __all__ = ["hive"]  # the thrift-generated Hive structs fixture
+
+PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+PARQUET_INPUT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+PARQUET_OUTPUT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
 
 BUCKET = "athena-test"
 RESULTS = "s3://query-results/athena/"
@@ -48,11 +54,54 @@ def partition_tjson(hive, table, values):
                        "6": {"rec": json.loads(tjson(sd))}}, separators=(",", ":"))
 
 
+def parquet_table(hive):
+    """Returns table sales.points, stored as Parquet under lambda/dataset/points."""
+    table = make_table(hive, "points")
+    table.sd.inputFormat = PARQUET_INPUT
+    table.sd.outputFormat = PARQUET_OUTPUT
+    table.sd.serdeInfo = hive.SerDeInfo(name="points", serializationLib=PARQUET_SERDE,
+                                        parameters={})
+    return table
+
+
+def libduckdb_path():
+    """Returns the libduckdb.so the build links, from the build's CMake cache, or None."""
+    build = os.environ.get("OWLERY_BUILD", os.path.join(HERE, "../../build"))
+    try:
+        with open(os.path.join(build, "CMakeCache.txt")) as cache:
+            for line in cache:
+                if line.startswith("DUCKDB_DIR:"):
+                    path = os.path.join(line.split("=", 1)[1].strip(), "libduckdb.so")
+                    return path if os.path.exists(path) else None
+    except OSError:
+        return None
+    return None
+
+
+def write_parquet(path, select):
+    """Writes the result of select to a Parquet file with DuckDB's C API."""
+    library = libduckdb_path()
+    if not library:
+        pytest.skip("libduckdb.so of the build was not found")
+    duckdb = ctypes.CDLL(library)
+    database, connection = ctypes.c_void_p(), ctypes.c_void_p()
+    assert duckdb.duckdb_open(None, ctypes.byref(database)) == 0
+    assert duckdb.duckdb_connect(database, ctypes.byref(connection)) == 0
+    result = ctypes.create_string_buffer(256)  # larger than struct duckdb_result
+    sql = f"COPY ({select}) TO '{path}' (FORMAT parquet)".encode()
+    state = duckdb.duckdb_query(connection, sql, result)
+    duckdb.duckdb_destroy_result(result)
+    duckdb.duckdb_disconnect(ctypes.byref(connection))
+    duckdb.duckdb_close(ctypes.byref(database))
+    assert state == 0, f"DuckDB could not write {path}"
+
+
 def connector_zip(hive):
     items = make_table(hive, "items")
     orders = make_table(hive, "orders", partitioned=True)
     files = {
         "getTable-sales-items": {"tableDesc": tjson(items)},
+        "getTable-sales-points": {"tableDesc": tjson(parquet_table(hive))},
         "getTable-sales-orders": {"tableDesc": tjson(orders)},
         "listPartitions-sales-orders": {
             "partitions": [partition_tjson(hive, orders, [dt]) for dt in sorted(ORDERS_CSV)],
@@ -149,6 +198,25 @@ def test_results_stored_in_output_location(producer, server):
     body = s3.get_object(Bucket="query-results", Key=f"athena/{query_id}.csv")["Body"].read()
     assert body.decode().splitlines() == ['"n"', '"7"']
     s3.head_object(Bucket="query-results", Key=f"athena/{query_id}.csv.metadata")
+
+
+def test_parquet_table_aggregate(producer, server, tmp_path):
+    path = tmp_path / "points.parquet"
+    write_parquet(path, "SELECT i::BIGINT AS id, i * 0.5 AS amount, 'n' || (i % 3) AS note "
+                        "FROM range(1, 101) t(i)")
+    client(server, "s3", PRODUCER_KEY).put_object(
+        Bucket=BUCKET, Key="lambda/dataset/points/part-0.parquet", Body=path.read_bytes())
+    execution = run(producer, "SELECT note, count(*) AS n, sum(id) AS ids, max(amount) AS top "
+                              "FROM ehms.sales.points GROUP BY note ORDER BY note")
+    assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
+    assert execution["Statistics"]["DataScannedInBytes"] == path.stat().st_size
+    rows, _ = rows_of(producer, execution["QueryExecutionId"])
+    expected = []
+    for remainder in range(3):
+        ids = [i for i in range(1, 101) if i % 3 == remainder]
+        expected.append((f"n{remainder}", len(ids), sum(ids), max(ids) * 0.5))
+    assert rows[0] == ["note", "n", "ids", "top"]
+    assert [(r[0], int(r[1]), int(r[2]), float(r[3])) for r in rows[1:]] == expected
 
 
 def test_partition_filter_scans_one_partition(producer):
@@ -325,3 +393,25 @@ def test_finished_query_survives_restart(server, producer):
     assert again["Status"]["State"] == "SUCCEEDED"
     assert again["Statistics"] == execution["Statistics"]
     assert rows_of(athena(server), execution["QueryExecutionId"])[0] == [["answer"], ["42"]]
+
+
+def test_results_of_failed_query_rejected(producer):
+    execution = run(producer, "SELEC 1")
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        producer.get_query_results(QueryExecutionId=execution["QueryExecutionId"])
+    assert excinfo.value.response["Error"]["Code"] == "InvalidRequestException"
+    assert excinfo.value.response["Error"]["Message"] == (
+        "Query did not finish successfully. Final query state: FAILED")
+
+
+def test_start_needs_athena_action(server):
+    iam = client(server, "iam", CONSUMER_KEY)
+    iam.create_user(UserName="no-athena")
+    key = iam.create_access_key(UserName="no-athena")["AccessKey"]
+    user = athena(server, key=(key["AccessKeyId"], key["SecretAccessKey"]))
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        user.start_query_execution(QueryString="SELECT 1",
+                                   ResultConfiguration={"OutputLocation": RESULTS})
+    assert excinfo.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert (f"athena:StartQueryExecution on resource: arn:aws:athena:eu-central-1:{CONSUMER}:"
+            "workgroup/primary") in excinfo.value.response["Error"]["Message"]
