@@ -459,6 +459,8 @@ static bool bind_reference(query_run *run, const engine_table_ref *ref)
                  ref->line, ref->column);
         return false;
     }
+    /* NOTE: the engine lowercases identifiers, so a catalog registered with
+     * upper-case letters in its name is not found by a query. */
     json_t *table = fetch_table(run, ref);
     if (!table)
         return false;
@@ -524,7 +526,7 @@ static bool bind_reference(query_run *run, const engine_table_ref *ref)
  * Results
  * ---------------------------------------------------------------------- */
 
-/* PutObject of the file at path to uri through the S3 handler as the caller. */
+/* Stores the file at path as object uri with a PutObject through the S3 handler, as the caller. */
 static bool put_result(query_run *run, const char *path, const char *uri, const char *type)
 {
     char *bucket = NULL, *key = NULL;
@@ -587,9 +589,10 @@ static bool put_result(query_run *run, const char *path, const char *uri, const 
             const char *start = strstr(xml, "<Message>");
             const char *end = start ? strstr(start, "</Message>") : NULL;
             int message_len = start && end ? (int)(end - start - 9) : 0;
-            run_fail(run, ATHENA_ERROR_USER,
-                     "PERMISSION_DENIED: writing the query result %s failed with HTTP %d: %.*s",
-                     uri, response.status, message_len, start ? start + 9 : "");
+            run_fail(run, response.status >= 500 ? ATHENA_ERROR_SYSTEM : ATHENA_ERROR_USER,
+                     "%s: writing the query result %s failed with HTTP %d: %.*s",
+                     response.status == 403 ? "PERMISSION_DENIED" : "INVALID_INPUT", uri,
+                     response.status, message_len, start ? start + 9 : "");
             ok = false;
         }
     }

@@ -415,3 +415,30 @@ def test_start_needs_athena_action(server):
     assert excinfo.value.response["Error"]["Code"] == "AccessDeniedException"
     assert (f"athena:StartQueryExecution on resource: arn:aws:athena:eu-central-1:{CONSUMER}:"
             "workgroup/primary") in excinfo.value.response["Error"]["Message"]
+
+
+def test_running_query_fails_after_kill(server, producer):
+    query_id = producer.start_query_execution(
+        QueryString="SELECT count(*) FROM range(10000000000)",
+        ResultConfiguration={"OutputLocation": RESULTS})["QueryExecutionId"]
+    deadline = time.time() + 10
+    while producer.get_query_execution(QueryExecutionId=query_id)["QueryExecution"][
+            "Status"]["State"] != "RUNNING" and time.time() < deadline:
+        time.sleep(0.01)
+    server.kill9()
+    server.start()
+    status = athena(server).get_query_execution(QueryExecutionId=query_id)["QueryExecution"][
+        "Status"]
+    assert status["State"] == "FAILED"
+    assert status["StateChangeReason"] == (
+        "owlery restarted before the query finished; run it again")
+    assert "CompletionDateTime" in status
+
+
+def test_missing_output_bucket_fails_query(producer):
+    execution = run(producer, "SELECT 1", output="s3://no-such-bucket/out/")
+    assert execution["Status"]["State"] == "FAILED"
+    reason = execution["Status"]["StateChangeReason"]
+    assert reason.startswith(
+        "INVALID_INPUT: writing the query result s3://no-such-bucket/out/"), reason
+    assert "HTTP 404" in reason, reason
