@@ -286,7 +286,8 @@ def test_function_failure_fails_metastore_error(server, hive):
     assert execution["Status"]["State"] == "FAILED"
     reason = execution["Status"]["StateChangeReason"]
     assert reason.startswith("HIVE_METASTORE_ERROR: "), reason
-    assert "data catalog ehms" in reason and FUNCTION in reason, reason
+    assert "data catalog ehms" in reason, reason
+    assert FUNCTION in reason, reason
     assert run(ath, "SELECT 1")["Status"]["State"] == "SUCCEEDED"
 
 
@@ -442,3 +443,34 @@ def test_missing_output_bucket_fails_query(producer):
     assert reason.startswith(
         "INVALID_INPUT: writing the query result s3://no-such-bucket/out/"), reason
     assert "HTTP 404" in reason, reason
+
+
+def test_unqualified_table_uses_context(producer):
+    execution = run(producer, "SELECT count(*) AS n FROM items",
+                    QueryExecutionContext={"Catalog": "ehms", "Database": "sales"})
+    assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
+    assert execution["QueryExecutionContext"] == {"Catalog": "ehms", "Database": "sales"}
+    assert rows_of(producer, execution["QueryExecutionId"])[0] == [["n"], ["7"]]
+
+
+def test_default_catalog_not_supported(producer):
+    execution = run(producer, "SELECT * FROM sales.items",
+                    QueryExecutionContext={"Database": "sales"})
+    assert execution["Status"]["State"] == "FAILED"
+    assert execution["Status"]["StateChangeReason"].startswith(
+        "NOT_SUPPORTED: line 1:15: queries over AwsDataCatalog are not supported"), \
+        execution["Status"]
+
+
+def test_workgroup_output_location_used(producer):
+    producer.create_work_group(Name="analysts", Configuration={
+        "ResultConfiguration": {"OutputLocation": "s3://query-results/analysts"}})
+    query_id = producer.start_query_execution(QueryString="SELECT 1", WorkGroup="analysts")[
+        "QueryExecutionId"]
+    execution = wait(producer, query_id)
+    assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
+    assert execution["WorkGroup"] == "analysts"
+    assert execution["ResultConfiguration"]["OutputLocation"] == (
+        f"s3://query-results/analysts/{query_id}.csv")
+    assert producer.list_query_executions(WorkGroup="analysts")["QueryExecutionIds"] == [
+        query_id]
