@@ -10,6 +10,7 @@
  * catalog's metastore function are HTTP 400 MetadataException.
  */
 #include "athena/internal.h"
+#include "athena/query.h"
 
 #include "common/log.h"
 #include "iam/authorize.h"
@@ -40,6 +41,7 @@ static const owl_migration athena_migrations[] = {
         "  tags TEXT NOT NULL,"
         "  created_ms INTEGER NOT NULL,"
         "  PRIMARY KEY (account_id, region, name));"},
+    {2, ATHENA_QUERY_MIGRATION_SQL},
 };
 
 const owl_schema owl_athena_schema = {
@@ -303,6 +305,12 @@ static const athena_operation operations[] = {
     {"TagResource", athena_tag_resource},
     {"UntagResource", athena_untag_resource},
     {"ListTagsForResource", athena_list_tags_for_resource},
+    {"StartQueryExecution", athena_start_query_execution},
+    {"GetQueryExecution", athena_get_query_execution},
+    {"BatchGetQueryExecution", athena_batch_get_query_execution},
+    {"ListQueryExecutions", athena_list_query_executions},
+    {"GetQueryResults", athena_get_query_results},
+    {"StopQueryExecution", athena_stop_query_execution},
 };
 
 void athena_handle(aws_call *call)

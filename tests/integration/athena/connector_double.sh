@@ -18,6 +18,7 @@
 #   getDatabase    responses/getDatabase-DB.json
 #   listTables     responses/listTables-DB[-NEXTTOKEN].json
 #   getTable       responses/getTable-DB-TABLE.json
+#   listPartitions responses/listPartitions-DB-TABLE.json (one page)
 # A missing file is the function error NoSuchObjectException.
 set -u
 api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
@@ -48,6 +49,7 @@ while true; do
         getDatabase) file="getDatabase-$db" ;;
         listTables) file="listTables-$db${token:+-$token}" ;;
         getTable) file="getTable-$db-$table" ;;
+        listPartitions) file="listPartitions-$db-$table" ;;
         *) file="unknown" ;;
         esac
         path="$LAMBDA_TASK_ROOT/responses/$file.json"

@@ -1,0 +1,111 @@
+/*
+ * Query executions: StartQueryExecution and the calls that watch, page and
+ * stop them (query.c), the worker pool that runs them (query_worker.c) and
+ * one run from binding to the result objects (query_run.c).
+ *
+ * A query execution is a row of athena_query_executions, written before
+ * StartQueryExecution returns and updated at every state change, so
+ * GetQueryExecution returns finished queries after a restart. Queries
+ * that were QUEUED or RUNNING when the process stopped become FAILED when
+ * the next process starts serving queries.
+ */
+#ifndef OWL_ATHENA_QUERY_H
+#define OWL_ATHENA_QUERY_H
+
+#include "athena/internal.h"
+
+#include <stdatomic.h>
+
+/* Migration of the query execution table (version 2 of the athena schema). */
+#define ATHENA_QUERY_MIGRATION_SQL                                                                \
+    "CREATE TABLE athena_query_executions ("                                                      \
+    "  id TEXT PRIMARY KEY,"                                                                      \
+    "  account_id TEXT NOT NULL,"                                                                 \
+    "  region TEXT NOT NULL,"                                                                     \
+    "  workgroup TEXT NOT NULL,"                                                                  \
+    "  query TEXT NOT NULL,"                                                                      \
+    "  catalog TEXT,"                                                                             \
+    "  database TEXT,"                                                                            \
+    "  output_location TEXT NOT NULL,"                                                            \
+    "  statement_type TEXT NOT NULL,"                                                             \
+    "  state TEXT NOT NULL,"                                                                      \
+    "  reason TEXT,"                                                                              \
+    "  error_category INTEGER,"                                                                   \
+    "  client_token TEXT,"                                                                        \
+    "  submitted_ms INTEGER NOT NULL,"                                                            \
+    "  started_ms INTEGER,"                                                                       \
+    "  completed_ms INTEGER,"                                                                     \
+    "  engine_ms INTEGER,"                                                                        \
+    "  scanned_bytes INTEGER);"                                                                   \
+    "CREATE INDEX athena_query_executions_by_workgroup"                                           \
+    "  ON athena_query_executions (account_id, region, workgroup, submitted_ms);"                 \
+    "CREATE UNIQUE INDEX athena_query_executions_by_token"                                        \
+    "  ON athena_query_executions (account_id, region, client_token);"
+
+/* Athena's AthenaError.ErrorCategory values. */
+enum { ATHENA_ERROR_SYSTEM = 1, ATHENA_ERROR_USER = 2, ATHENA_ERROR_OTHER = 3 };
+
+/* One query handed to a worker; everything it needs outlives the request. */
+typedef struct athena_query_job {
+    char id[37];
+    iam_identity identity;
+    owl_store *store;
+    char region[64];
+    char request_id[40];
+    char remote_addr[64];
+    char *sql;
+    char *catalog;  /* QueryExecutionContext.Catalog, default AwsDataCatalog */
+    char *database; /* NULL when the context names none */
+    char *output_location; /* ends with '/' */
+    atomic_bool cancel_requested;
+    struct athena_query_job *next;
+} athena_query_job;
+
+void athena_query_job_free(athena_query_job *job);
+
+/* ---- the worker pool (query_worker.c) ---------------------------------- */
+
+/*
+ * Starts the pool on first use and fails the executions that an earlier
+ * process left QUEUED or RUNNING. Safe to call from every handler.
+ */
+void athena_query_pool_init(owl_store *store);
+/* Queues job (taking ownership). Returns false, keeping ownership with the caller, when full. */
+bool athena_query_submit(athena_query_job *job);
+/*
+ * Cancels query id: a queued one leaves the queue (returns true and the
+ * caller marks it CANCELLED), a running one is interrupted and its worker
+ * marks it. Returns false when neither queue nor worker has it.
+ */
+bool athena_query_cancel(const char *id, bool *was_queued);
+
+/* Called by a worker around engine_query_run(), so a stop interrupts only a running engine. */
+void athena_query_engine_enter(athena_query_job *job);
+void athena_query_engine_leave(athena_query_job *job);
+
+/* ---- one run (query_run.c) ---------------------------------------------- */
+
+/* Runs job on db and records its final state. */
+struct engine_db;
+void athena_query_run(athena_query_job *job, struct engine_db *db);
+
+/* ---- state changes (query.c) --------------------------------------------- */
+
+/* Sets state RUNNING when the query is still QUEUED; false when it is not. */
+bool athena_query_mark_running(owl_store *store, const char *id);
+/*
+ * Records a final state (SUCCEEDED, FAILED, CANCELLED) unless the query is
+ * already final. reason is NULL on success.
+ */
+void athena_query_mark_final(owl_store *store, const char *id, const char *state,
+                             const char *reason, int error_category, int64_t engine_ms,
+                             uint64_t scanned_bytes);
+
+void athena_start_query_execution(aws_call *call);
+void athena_get_query_execution(aws_call *call);
+void athena_batch_get_query_execution(aws_call *call);
+void athena_list_query_executions(aws_call *call);
+void athena_get_query_results(aws_call *call);
+void athena_stop_query_execution(aws_call *call);
+
+#endif

@@ -1,0 +1,734 @@
+/*
+ * One query run on a worker, acting as the query's caller throughout:
+ *
+ *   1. engine_sql_tables(): the statement kind and its table references.
+ *   2. For each reference, the table through the catalog: GetTableMetadata
+ *      through the catalog's function, run by the operation's own handler on
+ *      a private call. A partitioned table's partitions come from
+ *      listPartitions and are pruned with engine_prune_partitions() before
+ *      any prefix is listed. The data files come from listing the table or
+ *      partition location in S3 (s3:ListBucket, then s3:GetObject on every
+ *      object).
+ *   3. engine_bind_table() and engine_query_run() into an engine_csv_writer.
+ *   4. PutObject of <OutputLocation><id>.csv and .csv.metadata through the
+ *      S3 service's own handler, as the caller.
+ *
+ * Every failure becomes state FAILED with an Athena-style reason: the
+ * engine's SYNTAX_ERROR, TABLE_NOT_FOUND or COLUMN_NOT_FOUND,
+ * HIVE_METASTORE_ERROR naming the catalog and function, PERMISSION_DENIED
+ * naming the object. USER_CANCELLED becomes CANCELLED.
+ */
+#include "athena/query.h"
+
+#include "common/log.h"
+#include "common/util.h"
+#include "engine/engine.h"
+#include "lambda/lambda.h"
+#include "s3/internal_read.h"
+#include "s3/s3.h"
+#include "thrift/protocol.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Partitions per listPartitions page. */
+#define PARTITION_PAGE 1000
+/* Hive Partition field ids: 1 values, 6 sd; StorageDescriptor 2 location. */
+#define PARTITION_VALUES 1
+#define PARTITION_SD 6
+#define SD_LOCATION 2
+
+/* The run of one job: its private call as the caller and the first failure. */
+typedef struct query_run {
+    athena_query_job *job;
+    engine_db *db;
+    aws_call call;
+    http_request request;
+    http_response response;
+    char *failure; /* Athena-style reason, malloc'ed */
+    int category;
+} query_run;
+
+/* Records the first failure of the run. */
+static void run_fail(query_run *run, int category, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void run_fail(query_run *run, int category, const char *fmt, ...)
+{
+    if (run->failure)
+        return;
+    owl_buf text = OWL_BUF_INIT;
+    va_list ap;
+    va_start(ap, fmt);
+    owl_buf_vprintf(&text, fmt, ap);
+    va_end(ap);
+    run->failure = text.data;
+    run->category = category;
+}
+
+/* Splits s3://bucket/prefix into bucket and prefix, both malloc'ed. A non-empty prefix ends with '/'. */
+static bool split_location(const char *location, char **bucket, char **prefix)
+{
+    if (!location || strncmp(location, "s3://", 5) != 0)
+        return false;
+    const char *start = location + 5;
+    const char *slash = strchr(start, '/');
+    size_t bucket_len = slash ? (size_t)(slash - start) : strlen(start);
+    if (bucket_len == 0)
+        return false;
+    *bucket = strndup(start, bucket_len);
+    const char *rest = slash ? slash + 1 : "";
+    size_t rest_len = strlen(rest);
+    owl_buf out = OWL_BUF_INIT;
+    owl_buf_append(&out, rest, rest_len);
+    if (rest_len > 0 && rest[rest_len - 1] != '/')
+        owl_buf_putc(&out, '/');
+    *prefix = out.data ? out.data : strdup("");
+    if (!*bucket || !*prefix)
+        abort();
+    return true;
+}
+
+/* ------------------------------------------------------------------------
+ * Table metadata through the catalog
+ * ---------------------------------------------------------------------- */
+
+/*
+ * Runs GetTableMetadata for ref on a private call as the caller. Returns the
+ * TableMetadata (a new reference), or NULL after run_fail().
+ */
+static json_t *fetch_table(query_run *run, const engine_table_ref *ref)
+{
+    http_request request = run->request;
+    http_response response = {0};
+    request.body = (owl_buf)OWL_BUF_INIT;
+    json_t *body = json_pack("{s:s, s:s, s:s}", "CatalogName", ref->catalog, "DatabaseName",
+                             ref->database, "TableName", ref->table);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    owl_buf_append(&request.body, text, strlen(text));
+    free(text);
+    aws_call call = run->call;
+    call.req = &request;
+    call.resp = &response;
+    snprintf(call.operation, sizeof call.operation, "GetTableMetadata");
+    athena_get_table_metadata(&call);
+
+    json_t *reply = json_loadb(response.body.data ? response.body.data : "", response.body.len,
+                               0, NULL);
+    json_t *table = NULL;
+    const char *message = json_string_value(json_object_get(reply, "Message"));
+    const char *type = json_string_value(json_object_get(reply, "__type"));
+    if (response.status == 200) {
+        table = json_incref(json_object_get(reply, "TableMetadata"));
+    } else if (type && strcmp(type, "AccessDeniedException") == 0) {
+        run_fail(run, ATHENA_ERROR_USER, "PERMISSION_DENIED: %s", message ? message : "");
+    } else if (type && strcmp(type, "MetadataException") == 0 && message &&
+               (strstr(message, "NoSuchObjectException") || strstr(message, "was not found"))) {
+        run_fail(run, ATHENA_ERROR_USER,
+                 "TABLE_NOT_FOUND: line %d:%d: Table '%s.%s.%s' does not exist", ref->line,
+                 ref->column, ref->catalog, ref->database, ref->table);
+    } else if (type && strcmp(type, "MetadataException") == 0) {
+        run_fail(run, ATHENA_ERROR_SYSTEM, "HIVE_METASTORE_ERROR: %s", message ? message : "");
+    } else if (type && strcmp(type, "ResourceNotFoundException") == 0) {
+        run_fail(run, ATHENA_ERROR_USER, "CATALOG_NOT_FOUND: line %d:%d: Catalog '%s' does not "
+                                         "exist",
+                 ref->line, ref->column, ref->catalog);
+    } else {
+        run_fail(run, ATHENA_ERROR_USER, "INVALID_INPUT: %s",
+                 message ? message : "reading the table metadata failed");
+    }
+    json_decref(reply);
+    owl_buf_free(&request.body);
+    http_response_reset(&response);
+    owl_buf_free(&response.body);
+    return table;
+}
+
+/* ------------------------------------------------------------------------
+ * Partitions through the catalog's function
+ * ---------------------------------------------------------------------- */
+
+typedef struct partition {
+    char **values; /* one per partition key, NULL for a NULL value */
+    char *location;
+} partition;
+
+typedef struct partition_list {
+    partition *items;
+    size_t count;
+    size_t key_count;
+} partition_list;
+
+static void partitions_free(partition_list *list)
+{
+    for (size_t i = 0; i < list->count; i++) {
+        for (size_t k = 0; k < list->key_count; k++)
+            free(list->items[i].values[k]);
+        free(list->items[i].values);
+        free(list->items[i].location);
+    }
+    free(list->items);
+    memset(list, 0, sizeof *list);
+}
+
+/* Resolves the function of catalog name; false after run_fail(). */
+static bool catalog_function(query_run *run, const char *name, char *arn, size_t arnlen)
+{
+    sqlite3 *db = owl_store_acquire(run->job->store);
+    athena_catalog catalog;
+    athena_store_status status =
+        db ? athena_catalog_load(db, run->job->identity.account_id, run->job->region, name,
+                                 &catalog)
+           : ATHENA_STORE_ERROR;
+    if (db)
+        owl_store_release(run->job->store, db);
+    if (status != ATHENA_STORE_OK) {
+        run_fail(run, ATHENA_ERROR_SYSTEM, "HIVE_METASTORE_ERROR: cannot load data catalog %s",
+                 name);
+        return false;
+    }
+    const char *function = json_string_value(json_object_get(catalog.parameters,
+                                                             "metadata-function"));
+    bool ok = function && athena_function_resolve(function, catalog.region, catalog.account_id,
+                                                  arn, arnlen);
+    if (!ok)
+        run_fail(run, ATHENA_ERROR_SYSTEM,
+                 "HIVE_METASTORE_ERROR: data catalog %s has no valid metadata-function", name);
+    athena_catalog_free(&catalog);
+    return ok;
+}
+
+/* Invokes apiName on the function as the caller; returns apiResponse or NULL after run_fail(). */
+static json_t *function_call(query_run *run, const char *catalog, const char *function_arn,
+                             const char *api_name, json_t *api_request)
+{
+    char invocation[37];
+    owl_uuid(invocation);
+    json_t *envelope = json_pack("{s:{s:s, s:s, s:s}, s:s, s:O}", "requestContext", "id",
+                                 invocation, "principal", run->job->identity.arn, "account",
+                                 run->job->identity.account_id, "apiName", api_name,
+                                 "apiRequest", api_request);
+    char *payload = json_dumps(envelope, JSON_COMPACT);
+    json_decref(envelope);
+    lambda_caller_result result;
+    lambda_invoke_as_caller(&run->call, function_arn, payload, strlen(payload), &result);
+    free(payload);
+
+    json_t *body = NULL;
+    if (result.status == LAMBDA_CALLER_REJECTED) {
+        run_fail(run, ATHENA_ERROR_SYSTEM,
+                 "HIVE_METASTORE_ERROR: cannot invoke the metadata function %s of data catalog "
+                 "%s: %s: %s",
+                 function_arn, catalog, result.error_code, result.message ? result.message : "");
+    } else if (result.status == LAMBDA_CALLER_FUNCTION_ERROR) {
+        run_fail(run, ATHENA_ERROR_SYSTEM,
+                 "HIVE_METASTORE_ERROR: the metadata function %s of data catalog %s failed on "
+                 "%s: %.1000s",
+                 function_arn, catalog, api_name, result.payload ? result.payload : "");
+    } else {
+        json_t *response = json_loadb(result.payload, result.payload_len, 0, NULL);
+        if (json_is_true(json_object_get(response, "spilled"))) {
+            const char *path = json_string_value(json_object_get(response, "spillPath"));
+            owl_buf spilled = OWL_BUF_INIT;
+            char err[512] = "";
+            if (path && athena_spill_read(&run->call, path, &spilled, err, sizeof err))
+                body = json_loadb(spilled.data, spilled.len, 0, NULL);
+            else
+                run_fail(run, ATHENA_ERROR_SYSTEM,
+                         "HIVE_METASTORE_ERROR: cannot read the %s response of data catalog %s "
+                         "spilled by %s: %s",
+                         api_name, catalog, function_arn, path ? err : "no spillPath");
+            owl_buf_free(&spilled);
+        } else {
+            body = json_incref(json_object_get(response, "apiResponse"));
+        }
+        json_decref(response);
+        if (!json_is_object(body)) {
+            json_decref(body);
+            body = NULL;
+            run_fail(run, ATHENA_ERROR_SYSTEM,
+                     "HIVE_METASTORE_ERROR: the metadata function %s of data catalog %s "
+                     "returned no %s response object",
+                     function_arn, catalog, api_name);
+        }
+    }
+    lambda_caller_result_free(&result);
+    return body;
+}
+
+/* Decodes one TJSON Partition into out; false when it is not one. */
+static bool partition_decode(const char *tjson, size_t len, size_t key_count, partition *out)
+{
+    thrift_value *value = NULL;
+    thrift_error error = {{0}};
+    if (!thrift_decode_struct(THRIFT_PROTOCOL_JSON, tjson, len, NULL, NULL, &value, &error))
+        return false;
+    const thrift_value *values = thrift_struct_get(value, PARTITION_VALUES);
+    const char *location = thrift_struct_get_string(thrift_struct_get(value, PARTITION_SD),
+                                                    SD_LOCATION, NULL);
+    bool ok = values && (values->type == THRIFT_LIST) && values->u.list.count == key_count &&
+              location;
+    if (ok) {
+        out->values = calloc(key_count, sizeof *out->values);
+        for (size_t k = 0; k < key_count; k++)
+            out->values[k] = strdup(thrift_value_get_string(values->u.list.items[k], NULL)
+                                        ? thrift_value_get_string(values->u.list.items[k], NULL)
+                                        : "");
+        out->location = strdup(location);
+    }
+    thrift_value_free(value);
+    return ok;
+}
+
+/* Lists every partition of the table through listPartitions; false after run_fail(). */
+static bool fetch_partitions(query_run *run, const engine_table_ref *ref, size_t key_count,
+                             partition_list *out)
+{
+    memset(out, 0, sizeof *out);
+    out->key_count = key_count;
+    char arn[ATHENA_ARN_MAX];
+    if (!catalog_function(run, ref->catalog, arn, sizeof arn))
+        return false;
+    char *token = NULL;
+    size_t capacity = 0;
+    do {
+        json_t *request = json_pack("{s:s, s:s, s:i}", "dbName", ref->database, "tableName",
+                                    ref->table, "maxSize", PARTITION_PAGE);
+        if (token)
+            json_object_set_new(request, "nextToken", json_string(token));
+        json_t *response = function_call(run, ref->catalog, arn, "listPartitions", request);
+        json_decref(request);
+        free(token);
+        token = NULL;
+        if (!response)
+            return false;
+        json_t *list = json_object_get(response, "partitions");
+        size_t i;
+        json_t *item;
+        json_array_foreach(list, i, item) {
+            if (out->count == capacity) {
+                capacity = capacity ? capacity * 2 : 16;
+                out->items = realloc(out->items, capacity * sizeof *out->items);
+                if (!out->items)
+                    abort();
+            }
+            partition *p = &out->items[out->count];
+            memset(p, 0, sizeof *p);
+            if (!json_is_string(item) ||
+                !partition_decode(json_string_value(item), json_string_length(item), key_count,
+                                  p)) {
+                run_fail(run, ATHENA_ERROR_SYSTEM,
+                         "HIVE_METASTORE_ERROR: the metadata function %s of data catalog %s "
+                         "returned an invalid partition %zu of %s.%s",
+                         arn, ref->catalog, i, ref->database, ref->table);
+                json_decref(response);
+                return false;
+            }
+            out->count++;
+        }
+        const char *next = json_string_value(json_object_get(response, "nextToken"));
+        token = next && *next ? strdup(next) : NULL;
+        json_decref(response);
+    } while (token);
+    return true;
+}
+
+/* ------------------------------------------------------------------------
+ * Binding
+ * ---------------------------------------------------------------------- */
+
+/* The engine_table being built for one reference, with the storage behind it. */
+typedef struct binding {
+    engine_column *columns;
+    size_t column_count;
+    engine_column *keys;
+    size_t key_count;
+    engine_kv *serde_params;
+    size_t serde_param_count;
+    engine_kv *table_params;
+    size_t table_param_count;
+    engine_file *files;
+    size_t file_count;
+    s3_read_list *listings;
+    size_t listing_count;
+} binding;
+
+static void binding_free(binding *b)
+{
+    for (size_t i = 0; i < b->column_count; i++)
+        free(b->columns[i].type);
+    for (size_t i = 0; i < b->key_count; i++)
+        free(b->keys[i].type);
+    free(b->columns);
+    free(b->keys);
+    free(b->serde_params);
+    free(b->table_params);
+    free(b->files);
+    for (size_t i = 0; i < b->listing_count; i++)
+        s3_read_list_free(&b->listings[i]);
+    free(b->listings);
+}
+
+/* Fills columns from Athena's [{Name, Type}] (types lowercased without spaces). */
+static engine_column *columns_from_json(json_t *list, size_t *count)
+{
+    *count = json_array_size(list);
+    engine_column *columns = calloc(*count ? *count : 1, sizeof *columns);
+    size_t i;
+    json_t *item;
+    json_array_foreach(list, i, item) {
+        columns[i].name = (char *)json_string_value(json_object_get(item, "Name"));
+        const char *type = json_string_value(json_object_get(item, "Type"));
+        owl_buf clean = OWL_BUF_INIT;
+        for (const char *p = type ? type : "string"; *p; p++)
+            if (*p != ' ')
+                owl_buf_putc(&clean, (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p));
+        columns[i].type = clean.data;
+    }
+    return columns;
+}
+
+/* Lists location as the caller and appends its objects as files with values. */
+static bool add_location(query_run *run, const engine_table_ref *table_ref, binding *b,
+                         const char *location, const char *const *values)
+{
+    char *bucket = NULL, *prefix = NULL;
+    if (!split_location(location, &bucket, &prefix)) {
+        run_fail(run, ATHENA_ERROR_USER, "HIVE_METASTORE_ERROR: location %s is not an S3 URI",
+                 location ? location : "(missing)");
+        return false;
+    }
+    b->listings = realloc(b->listings, (b->listing_count + 1) * sizeof *b->listings);
+    if (!b->listings)
+        abort();
+    s3_read_list *list = &b->listings[b->listing_count++];
+    char err[1200];
+    s3_read_status status = s3_read_prefix(&run->call, bucket, prefix, list, err, sizeof err);
+    if (status == S3_READ_DENIED)
+        run_fail(run, ATHENA_ERROR_USER, "PERMISSION_DENIED: reading s3://%s/%s: %s", bucket,
+                 prefix, err);
+    else if (status == S3_READ_NOT_FOUND)
+        run_fail(run, ATHENA_ERROR_USER,
+                 "HIVE_INVALID_METADATA: the location of table %s.%s.%s cannot be read: %s",
+                 table_ref->catalog, table_ref->database, table_ref->table, err);
+    else if (status != S3_READ_OK)
+        run_fail(run, ATHENA_ERROR_SYSTEM, "INTERNAL_ERROR: %s", err);
+    free(bucket);
+    free(prefix);
+    if (status != S3_READ_OK)
+        return false;
+    b->files = realloc(b->files, (b->file_count + list->count + 1) * sizeof *b->files);
+    if (!b->files)
+        abort();
+    for (size_t i = 0; i < list->count; i++)
+        b->files[b->file_count++] = (engine_file){list->items[i].path, list->items[i].size,
+                                                   values};
+    return true;
+}
+
+/* Copies Parameters into serde parameters (serde.param.KEY) and table parameters. */
+static void parameters_split(json_t *parameters, binding *b)
+{
+    size_t n = json_object_size(parameters);
+    b->serde_params = calloc(n + 1, sizeof *b->serde_params);
+    b->table_params = calloc(n + 1, sizeof *b->table_params);
+    const char *key;
+    json_t *value;
+    json_object_foreach(parameters, key, value) {
+        if (strncmp(key, "serde.param.", 12) == 0)
+            b->serde_params[b->serde_param_count++] =
+                (engine_kv){(char *)key + 12, (char *)json_string_value(value)};
+        else
+            b->table_params[b->table_param_count++] =
+                (engine_kv){(char *)key, (char *)json_string_value(value)};
+    }
+}
+
+/* Binds one table reference of the query; false after run_fail(). */
+static bool bind_reference(query_run *run, const engine_table_ref *ref)
+{
+    if (strcmp(ref->catalog, "awsdatacatalog") == 0) {
+        run_fail(run, ATHENA_ERROR_USER,
+                 "NOT_SUPPORTED: line %d:%d: queries over AwsDataCatalog are not supported by "
+                 "this owlery build; register a HIVE data catalog and name it in the query",
+                 ref->line, ref->column);
+        return false;
+    }
+    /* NOTE: the engine lowercases identifiers, so a catalog registered with
+     * upper-case letters in its name is not found by a query. */
+    json_t *table = fetch_table(run, ref);
+    if (!table)
+        return false;
+    json_t *parameters = json_object_get(table, "Parameters");
+    binding b = {0};
+    b.columns = columns_from_json(json_object_get(table, "Columns"), &b.column_count);
+    b.keys = columns_from_json(json_object_get(table, "PartitionKeys"), &b.key_count);
+    parameters_split(parameters, &b);
+    const char *location = json_string_value(json_object_get(parameters, "location"));
+
+    bool ok = true;
+    partition_list partitions = {0};
+    if (b.key_count == 0) {
+        ok = add_location(run, ref, &b, location, NULL);
+    } else if ((ok = fetch_partitions(run, ref, b.key_count, &partitions))) {
+        bool *keep = calloc(partitions.count + 1, sizeof *keep);
+        const char *const **values = calloc(partitions.count + 1, sizeof *values);
+        for (size_t i = 0; i < partitions.count; i++)
+            values[i] = (const char *const *)partitions.items[i].values;
+        char *err = NULL;
+        ok = engine_prune_partitions(run->db, run->job->sql, ref, run->job->catalog,
+                                     run->job->database, b.keys, b.key_count, values,
+                                     partitions.count, keep, &err);
+        if (!ok)
+            run_fail(run, ATHENA_ERROR_USER, "%s", err ? err : "SYNTAX_ERROR");
+        free(err);
+        for (size_t i = 0; ok && i < partitions.count; i++)
+            if (keep[i])
+                ok = add_location(run, ref, &b, partitions.items[i].location, values[i]);
+        free(keep);
+        free(values);
+    }
+
+    if (ok) {
+        engine_table bound = {
+            .columns = b.columns,
+            .column_count = b.column_count,
+            .partition_keys = b.keys,
+            .partition_key_count = b.key_count,
+            .serde = json_string_value(json_object_get(parameters, "serde.serialization.lib")),
+            .serde_params = b.serde_params,
+            .serde_param_count = b.serde_param_count,
+            .input_format = json_string_value(json_object_get(parameters, "inputformat")),
+            .table_params = b.table_params,
+            .table_param_count = b.table_param_count,
+            .files = b.files,
+            .file_count = b.file_count,
+        };
+        char *err = NULL;
+        ok = engine_bind_table(run->db, ref->catalog, ref->database, ref->table, &bound, &err);
+        if (!ok)
+            run_fail(run, ATHENA_ERROR_USER, "%s", err ? err : "binding the table failed");
+        free(err);
+    }
+    /* The engine copied the file list into its view, so the storage can go. */
+    partitions_free(&partitions);
+    binding_free(&b);
+    json_decref(table);
+    return ok;
+}
+
+/* ------------------------------------------------------------------------
+ * Results
+ * ---------------------------------------------------------------------- */
+
+/* Stores the file at path as object uri with a PutObject through the S3 handler, as the caller. */
+static bool put_result(query_run *run, const char *path, const char *uri, const char *type)
+{
+    char *bucket = NULL, *key = NULL;
+    if (!split_location(uri, &bucket, &key)) {
+        run_fail(run, ATHENA_ERROR_USER, "INVALID_INPUT: output location %s is not an S3 URI",
+                 uri);
+        return false;
+    }
+    /* split_location adds a trailing '/' for prefixes; an object key has none. */
+    size_t key_len = strlen(key);
+    if (key_len > 0)
+        key[key_len - 1] = '\0';
+
+    http_request request = run->request;
+    request.method = "PUT";
+    owl_buf target = OWL_BUF_INIT;
+    owl_buf_printf(&target, "/%s/", bucket);
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~/", *p))
+            owl_buf_putc(&target, (char)*p);
+        else
+            owl_buf_printf(&target, "%%%02X", *p);
+    }
+    request.raw_path = target.data;
+    request.raw_query = (char *)"";
+    request.body = (owl_buf)OWL_BUF_INIT;
+    bool ok = true;
+    FILE *file = fopen(path, "rb");
+    char chunk[65536];
+    size_t n;
+    while (file && (n = fread(chunk, 1, sizeof chunk, file)) > 0)
+        owl_buf_append(&request.body, chunk, n);
+    if (!file || ferror(file)) {
+        run_fail(run, ATHENA_ERROR_SYSTEM, "INTERNAL_ERROR: reading the result file %s failed",
+                 path);
+        ok = false;
+    }
+    if (file)
+        fclose(file);
+
+    char length[32];
+    snprintf(length, sizeof length, "%zu", request.body.len);
+    char length_name[] = "content-length", type_name[] = "content-type";
+    request.headers[0] = (http_header){length_name, length};
+    request.headers[1] = (http_header){type_name, (char *)type};
+    request.header_count = 2;
+    http_response response = {0};
+    aws_call call = run->call;
+    call.req = &request;
+    call.resp = &response;
+    call.protocol = AWS_PROTOCOL_REST_XML;
+    call.service = "s3";
+    call.form = (aws_form){0};
+    call.operation[0] = '\0';
+    if (ok) {
+        s3_handle(&call);
+        if (response.status != 200) {
+            const char *xml = response.body.data ? response.body.data : "";
+            const char *start = strstr(xml, "<Message>");
+            const char *end = start ? strstr(start, "</Message>") : NULL;
+            int message_len = start && end ? (int)(end - start - 9) : 0;
+            run_fail(run, response.status >= 500 ? ATHENA_ERROR_SYSTEM : ATHENA_ERROR_USER,
+                     "%s: writing the query result %s failed with HTTP %d: %.*s",
+                     response.status == 403 ? "PERMISSION_DENIED" : "INVALID_INPUT", uri,
+                     response.status, message_len, start ? start + 9 : "");
+            ok = false;
+        }
+    }
+    aws_form_free(&call.form);
+    http_response_reset(&response);
+    owl_buf_free(&response.body);
+    owl_buf_free(&request.body);
+    owl_buf_free(&target);
+    free(bucket);
+    free(key);
+    return ok;
+}
+
+/* Runs the SELECT into temporary CSV files and stores them; false after run_fail(). */
+static bool execute(query_run *run, engine_query_stats *stats)
+{
+    const char *data_dir = owl_store_data_dir(run->job->store);
+    owl_buf dir = OWL_BUF_INIT, csv = OWL_BUF_INIT, metadata = OWL_BUF_INIT;
+    owl_buf_printf(&dir, "%s/athena-results", data_dir);
+    owl_buf_printf(&csv, "%s/%s.csv", dir.data, run->job->id);
+    owl_buf_printf(&metadata, "%s/%s.csv.metadata", dir.data, run->job->id);
+    if (mkdir(dir.data, 0700) != 0 && errno != EEXIST)
+        owl_log_warn("event=athena_results_dir_failed path=%s errno=%d", dir.data, errno);
+
+    bool ok = false;
+    char *err = NULL;
+    engine_csv_writer *writer = engine_csv_writer_open(csv.data, metadata.data, &err);
+    if (writer) {
+        engine_result_sink sink = engine_csv_writer_sink(writer);
+        engine_query_options options = {.default_catalog = run->job->catalog,
+                                        .default_database = run->job->database};
+        athena_query_engine_enter(run->job);
+        ok = !atomic_load(&run->job->cancel_requested) &&
+             engine_query_run(run->db, run->job->sql, &options, &sink, stats, &err);
+        athena_query_engine_leave(run->job);
+        if (!ok && !err && atomic_load(&run->job->cancel_requested))
+            err = strdup("USER_CANCELLED: Query was cancelled");
+        char *close_err = NULL;
+        if (!engine_csv_writer_close(writer, &close_err) && ok) {
+            ok = false;
+            err = close_err;
+            close_err = NULL;
+        }
+        free(close_err);
+    }
+    if (!ok)
+        run_fail(run, ATHENA_ERROR_USER, "%s", err ? err : "the query failed");
+    free(err);
+
+    if (ok) {
+        owl_buf uri = OWL_BUF_INIT;
+        owl_buf_printf(&uri, "%s%s.csv", run->job->output_location, run->job->id);
+        ok = put_result(run, csv.data, uri.data, "text/csv");
+        owl_buf_printf(&uri, ".metadata");
+        ok = ok && put_result(run, metadata.data, uri.data, "application/json");
+        owl_buf_free(&uri);
+    }
+    unlink(csv.data);
+    unlink(metadata.data);
+    owl_buf_free(&dir);
+    owl_buf_free(&csv);
+    owl_buf_free(&metadata);
+    return ok;
+}
+
+/* ------------------------------------------------------------------------
+ * The run
+ * ---------------------------------------------------------------------- */
+
+void athena_query_run(athena_query_job *job, engine_db *db)
+{
+    if (!athena_query_mark_running(job->store, job->id))
+        return; /* stopped while queued */
+    query_run run = {.job = job, .db = db};
+    snprintf(run.request.request_id, sizeof run.request.request_id, "%s", job->request_id);
+    snprintf(run.request.remote_addr, sizeof run.request.remote_addr, "%s", job->remote_addr);
+    run.request.method = "POST";
+    run.request.raw_path = (char *)"/";
+    run.request.raw_query = (char *)"";
+    run.call.req = &run.request;
+    run.call.resp = &run.response;
+    run.call.protocol = AWS_PROTOCOL_JSON;
+    run.call.service = "athena";
+    snprintf(run.call.region, sizeof run.call.region, "%s", job->region);
+    snprintf(run.call.operation, sizeof run.call.operation, "StartQueryExecution");
+    run.call.identity = &job->identity;
+    run.call.store = job->store;
+
+    char *err = NULL;
+    if (!engine_db_clear_bindings(db, &err))
+        run_fail(&run, ATHENA_ERROR_SYSTEM, "INTERNAL_ERROR: %s", err ? err : "");
+    free(err);
+    err = NULL;
+
+    engine_table_refs refs = {0};
+    if (!run.failure && !engine_sql_tables(db, job->sql, job->catalog, job->database, &refs, &err))
+        run_fail(&run, ATHENA_ERROR_USER, "%s", err ? err : "SYNTAX_ERROR");
+    free(err);
+    if (!run.failure && refs.kind != ENGINE_STMT_SELECT)
+        run_fail(&run, ATHENA_ERROR_USER,
+                 "NOT_SUPPORTED: %s statements are not supported by this owlery build",
+                 engine_stmt_kind_name(refs.kind));
+    for (size_t i = 0; !run.failure && i < refs.count; i++)
+        bind_reference(&run, &refs.items[i]);
+    engine_table_refs_free(&refs);
+
+    engine_query_stats stats = {0};
+    if (!run.failure && atomic_load(&job->cancel_requested))
+        run_fail(&run, ATHENA_ERROR_USER, "USER_CANCELLED: Query was cancelled");
+    if (!run.failure)
+        execute(&run, &stats);
+
+    char *clear_err = NULL;
+    if (!engine_db_clear_bindings(db, &clear_err))
+        owl_log_error("event=athena_clear_bindings_failed query_execution_id=%s error=\"%s\"",
+                      job->id, clear_err ? clear_err : "");
+    free(clear_err);
+
+    char quoted[1200];
+    if (!run.failure) {
+        athena_query_mark_final(job->store, job->id, "SUCCEEDED", NULL, 0, stats.engine_ms,
+                                stats.bytes_scanned);
+    } else if (strncmp(run.failure, "USER_CANCELLED", 14) == 0) {
+        athena_query_mark_final(job->store, job->id, "CANCELLED", NULL, 0, stats.engine_ms, 0);
+    } else {
+        athena_query_mark_final(job->store, job->id, "FAILED", run.failure, run.category,
+                                stats.engine_ms, stats.bytes_scanned);
+        owl_log_warn("event=athena_query_failed query_execution_id=%s principal=%s reason=%s",
+                     job->id, job->identity.arn,
+                     owl_log_quote(quoted, sizeof quoted, run.failure));
+    }
+    owl_log_info("event=athena_query_finished query_execution_id=%s rows=%llu scanned_bytes=%llu "
+                 "engine_ms=%lld",
+                 job->id, (unsigned long long)stats.rows, (unsigned long long)stats.bytes_scanned,
+                 (long long)stats.engine_ms);
+    free(run.failure);
+    http_response_reset(&run.response);
+    owl_buf_free(&run.response.body);
+}
