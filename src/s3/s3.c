@@ -479,10 +479,13 @@ void s3_begin(aws_call *call)
 
     /* Only object uploads stream; a PUT naming no key (CreateBucket) keeps its body in memory. */
     const char *path = req->raw_path;
+    if (path[0] != '/')
+        return; /* not an S3 path; routing rejects it later */
     char host_bucket[256];
+    const char *key_slash = strchr(path + 1, '/');
     bool has_key = s3_host_bucket(http_request_header(req, "host"), host_bucket, sizeof host_bucket)
                        ? strlen(path) > 1
-                       : (strchr(path + 1, '/') != NULL && strchr(path + 1, '/')[1] != '\0');
+                       : (key_slash != NULL && key_slash[1] != '\0');
     if (!has_key)
         return;
 
