@@ -50,10 +50,11 @@ def demo(tmp_path_factory):
     return run, work
 
 
-def command_output(stdout, command):
-    """Returns the indented output printed under the first `$ ...` line containing command."""
+def command_output(stdout, command, occurrence=1):
+    """Returns the indented output printed under the occurrence-th `$ ...` line containing command."""
     lines = stdout.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("$ ") and command in line)
+    starts = [i for i, line in enumerate(lines) if line.startswith("$ ") and command in line]
+    start = starts[occurrence - 1]
     output = []
     for line in lines[start + 1:]:
         if not line.startswith("    ") or line.startswith("    ("):
@@ -136,9 +137,30 @@ def test_demo_big_listing_spills(demo):
     assert "8760 partitions" in read_back
 
 
-def test_demo_query_step_reports_state(demo):
+def test_demo_rainy_days_match_the_source_file(demo):
+    """The weather query's answer, recomputed from seattle-weather.csv with the csv module."""
     run, _ = demo
-    assert "athena start-query-execution" in run.stdout
-    # Until Athena runs queries, the demo prints that they are missing and exits 0.
-    if "UnknownOperationException" in run.stdout:
-        assert "Athena queries are not available in owlery yet" in run.stdout
+    import collections
+    import csv
+    data = subprocess.run([os.path.join(ROOT, "scripts", "demo-data")], capture_output=True,
+                          text=True, check=True).stdout.strip().splitlines()[-1]
+    rainy, days = collections.Counter(), collections.Counter()
+    with open(os.path.join(data, "seattle-weather.csv"), newline="") as f:
+        for row in csv.DictReader(f):
+            year = row["date"][:4]
+            days[year] += 1
+            rainy[year] += row["weather"] == "rain"
+    expected = ["year\trainy_days\tdays"] + [f"{y}\t{rainy[y]}\t{days[y]}" for y in sorted(days)]
+    results = command_output(run.stdout, "get-query-results", occurrence=2).splitlines()
+    assert results == expected
+
+
+def test_demo_worst_delay_airports_table(demo):
+    run, _ = demo
+    rows = [line.split("\t") for line in
+            command_output(run.stdout, "get-query-results").splitlines()]
+    assert rows[0] == ["iata", "name", "city", "state", "avg_departure_delay_min", "departures"]
+    assert len(rows) == 11
+    delays = [float(row[4]) for row in rows[1:]]
+    assert delays == sorted(delays, reverse=True)
+    assert all(int(row[5]) >= 100 for row in rows[1:])
