@@ -125,7 +125,7 @@ int owl_cli_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    char err[512];
+    char err[512], quoted[600];
     int lock_fd = serve_lock_data_dir(data_dir, err, sizeof err);
     if (lock_fd < 0) {
         fprintf(stderr, "owlery serve: %s\n", err);
@@ -133,7 +133,7 @@ int owl_cli_serve(int argc, char **argv)
     }
     owl_store *store = owl_cli_open_store(data_dir, err, sizeof err);
     if (!store) {
-        owl_log_error("event=start_failed error=\"%s\"", err);
+        owl_log_error("event=start_failed error=%s", owl_log_quote(quoted, sizeof quoted, err));
         fprintf(stderr, "owlery serve: %s\n", err);
         close(lock_fd);
         return 1;
@@ -149,7 +149,7 @@ int owl_cli_serve(int argc, char **argv)
     http_server_config server_config = {.host = host, .port = port};
     http_server *server = http_server_start(&server_config, &handler, err, sizeof err);
     if (!server) {
-        owl_log_error("event=start_failed error=\"%s\"", err);
+        owl_log_error("event=start_failed error=%s", owl_log_quote(quoted, sizeof quoted, err));
         fprintf(stderr, "owlery serve: %s\n", err);
         owl_endpoint_free(endpoint);
         owl_store_close(store);
@@ -159,7 +159,7 @@ int owl_cli_serve(int argc, char **argv)
     char endpoint_url[128];
     snprintf(endpoint_url, sizeof endpoint_url, "http://%s:%u", host, http_server_port(server));
     if (!lambda_service_start(store, endpoint_url, err, sizeof err)) {
-        owl_log_error("event=start_failed error=\"%s\"", err);
+        owl_log_error("event=start_failed error=%s", owl_log_quote(quoted, sizeof quoted, err));
         fprintf(stderr, "owlery serve: %s\n", err);
         http_server_stop(server);
         owl_endpoint_free(endpoint);
@@ -168,7 +168,7 @@ int owl_cli_serve(int argc, char **argv)
         return 1;
     }
     owl_log_info("event=listening address=%s:%u data_dir=%s", host, http_server_port(server),
-                 data_dir);
+                 owl_log_quote(quoted, sizeof quoted, data_dir));
 
     int sig = 0;
     sigwait(&stop_signals, &sig);

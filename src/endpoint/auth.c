@@ -5,8 +5,8 @@
  * S3 (a bucket policy or ACL may grant everyone) and rejected elsewhere.
  *
  * The error codes and messages are the ones AWS returns for the same
- * mistakes; the secret key never leaves this file and nothing secret is
- * logged.
+ * mistakes. The secret key leaves this file only inside the aws-chunked
+ * decoder, as a derived signing key, and nothing secret is logged.
  */
 #include "aws/sigv4.h"
 #include "common/log.h"
