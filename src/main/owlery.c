@@ -4,8 +4,37 @@
  */
 #include "cli/cli.h"
 
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/*
+ * Runs the cross-account demo: scripts/demo of the source tree this binary
+ * was built in (build/bin/owlery -> ../../scripts/demo), as `make demo` does.
+ */
+static int run_demo(const char *self)
+{
+    char binary[PATH_MAX];
+    if (!realpath(self, binary) && !realpath("/proc/self/exe", binary)) {
+        fprintf(stderr, "owlery demo: cannot find this program's path: %s\n", strerror(errno));
+        return 1;
+    }
+    char script[PATH_MAX + 32];
+    char *dir = dirname(binary);
+    snprintf(script, sizeof script, "%s/../../scripts/demo", dir);
+    if (access(script, X_OK) != 0) {
+        fprintf(stderr, "owlery demo: %s not found: the demo runs from the source tree "
+                        "(run make demo there)\n", script);
+        return 1;
+    }
+    execl(script, script, (char *)NULL);
+    fprintf(stderr, "owlery demo: cannot run %s: %s\n", script, strerror(errno));
+    return 1;
+}
 
 static void usage(FILE *out)
 {
@@ -15,7 +44,7 @@ static void usage(FILE *out)
             "  serve     run the AWS-compatible service endpoint\n"
             "  account   create and list accounts (owlery account --help)\n"
             "  sql       run SQL through Athena (not built yet)\n"
-            "  demo      run the cross-account demo (not built yet)\n");
+            "  demo      run the cross-account demo (scripts/demo of the source tree)\n");
 }
 
 int main(int argc, char **argv)
@@ -33,8 +62,11 @@ int main(int argc, char **argv)
         return owl_cli_serve(argc - 1, argv + 1);
     if (strcmp(command, "account") == 0)
         return owl_cli_account(argc - 1, argv + 1);
-    if (strcmp(command, "sql") == 0 || strcmp(command, "demo") == 0) {
-        fprintf(stderr, "owlery %s: not built yet in this version\n", command);
+    if (strcmp(command, "demo") == 0)
+        return run_demo(argv[0]);
+    if (strcmp(command, "sql") == 0) {
+        fprintf(stderr, "owlery sql: not built yet in this version; use the AWS CLI's athena "
+                        "start-query-execution and get-query-results\n");
         return 1;
     }
     fprintf(stderr, "owlery: unknown command \"%s\"\n", command);

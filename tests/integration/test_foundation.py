@@ -349,3 +349,13 @@ def test_second_server_on_same_data_dir_is_rejected(server):
     assert out.returncode == 1
     assert f"data directory {server.data_dir} is in use by another owlery serve" in out.stderr
     assert client(server, "sts", PRODUCER_KEY).get_caller_identity()["Account"] == PRODUCER
+
+
+def test_demo_command_outside_source_tree(tmp_path):
+    copy = tmp_path / "bin" / "owlery"
+    copy.parent.mkdir()
+    copy.write_bytes(open(OWLERY, "rb").read())
+    copy.chmod(0o755)
+    out = subprocess.run([str(copy), "demo"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1
+    assert "the demo runs from the source tree (run make demo there)" in out.stderr
