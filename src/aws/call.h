@@ -2,7 +2,7 @@
  * One AWS API call as the services see it: the HTTP exchange, the protocol
  * the service speaks, the routing result (service, region, operation), the
  * authenticated caller and the request id. Every service handler receives
- * an aws_call and answers through the helpers here, so every API encodes
+ * an aws_call and responds through the helpers here, so every API encodes
  * success and failure the same way.
  *
  * Protocols and their error encodings:

@@ -3,7 +3,7 @@
  * (thread per connection, so a handler may block on a function invocation
  * without stalling other clients).
  *
- * A request arrives in two steps: http_server_handler.begin() sees the method,
+ * A request arrives in two steps: http_server_handler.begin() receives the method,
  * raw target and headers before any body byte and may reject the request at
  * once (a 413 for a declared Content-Length over the limit) or choose the
  * body limit; then .finish() sees the whole body and fills the response.

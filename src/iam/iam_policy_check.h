@@ -15,9 +15,9 @@
 
 typedef enum iam_document_result {
     IAM_DOCUMENT_VALID,
-    /* Rejected by the parser: IAM answers MalformedPolicyDocument. */
+    /* Rejected by the parser: IAM returns MalformedPolicyDocument. */
     IAM_DOCUMENT_MALFORMED,
-    /* Over the size quota: IAM answers LimitExceeded. */
+    /* Over the size quota: IAM returns LimitExceeded. */
     IAM_DOCUMENT_TOO_LARGE,
 } iam_document_result;
 

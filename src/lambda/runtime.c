@@ -626,7 +626,7 @@ static void *instance_waiter_thread(void *arg)
     return NULL;
 }
 
-/* Writes the key that says which code and configuration an instance runs. */
+/* Writes the key that identifies which code and configuration an instance runs. */
 static void config_key(const lambda_function *fn, char *out, size_t outlen)
 {
     const char *sha = json_string_value(json_object_get(fn->config, "CodeSha256"));
