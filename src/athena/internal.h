@@ -1,8 +1,8 @@
 /*
  * Shared between the files of the Athena module: errors and request
  * parsing (service.c), data catalogs (catalog.c), function references
- * (function.c), the metastore function protocol and its Hive structs
- * (metadata.c, hive.c), the metadata cache (cache.c), spilled responses
+ * (function.c), catalog metastores (metastore.c), metadata operations and
+ * Hive structs (metadata.c, hive.c), the metadata cache (cache.c), spilled responses
  * (spill.c), work groups (workgroup.c) and tags (tags.c). Unit tests
  * include this header; the rest of owlery uses athena.h only.
  */
@@ -182,6 +182,34 @@ json_t *athena_hive_table(const char *tjson, size_t len, char *err, size_t errle
  * An empty expression matches every name.
  */
 bool athena_expression_match(const char *expression, const char *name);
+
+/* ------------------------------------------------------------------------
+ * Catalog metastores (metastore.c)
+ * ---------------------------------------------------------------------- */
+
+/* The metastore behind one data catalog, as the caller of a request reaches it. */
+typedef struct athena_metastore {
+    athena_catalog catalog;
+    char function_arn[ATHENA_ARN_MAX]; /* the catalog's resolved metadata-function */
+    int64_t cache_ttl_ms;              /* 0: answers are not cached */
+} athena_metastore;
+
+/*
+ * Loads the caller's catalog name in call->region (the caller was already
+ * authorized) and resolves its metastore. Returns false after an error
+ * reply; on true the caller calls athena_metastore_close().
+ */
+bool athena_metastore_open(aws_call *call, const char *name, athena_metastore *metastore);
+void athena_metastore_close(athena_metastore *metastore);
+
+/*
+ * Runs api_name with api_request (borrowed) on the metastore as
+ * call->identity, following a spilled response. Returns the apiResponse
+ * object (a new reference), or NULL after a MetadataException reply that
+ * names the catalog, the function and the cause.
+ */
+json_t *athena_metastore_call(aws_call *call, const athena_metastore *metastore,
+                              const char *api_name, json_t *api_request);
 
 /* ------------------------------------------------------------------------
  * Metadata operations (metadata.c)

@@ -85,9 +85,39 @@ void athena_query_engine_leave(athena_query_job *job);
 
 /* ---- one run (query_run.c) ---------------------------------------------- */
 
-/* Runs job on db and records its final state. */
 struct engine_db;
+
+/* The run of one job: its private call as the caller and the first failure. */
+typedef struct athena_run {
+    athena_query_job *job;
+    struct engine_db *db;
+    aws_call call;
+    http_request request;
+    http_response response;
+    char *failure; /* Athena-style reason such as "TABLE_NOT_FOUND: ...", malloc'ed */
+    int category;  /* ATHENA_ERROR_* of the failure */
+} athena_run;
+
+/* Runs job on db and records its final state. */
 void athena_query_run(athena_query_job *job, struct engine_db *db);
+
+/* Records the first failure of the run; later ones are dropped. */
+void athena_run_fail(athena_run *run, int category, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Opens the metastore of catalog for the run's caller. Returns false after
+ * athena_run_fail(): CATALOG_NOT_FOUND, HIVE_METASTORE_ERROR.
+ */
+bool athena_run_metastore_open(athena_run *run, const char *catalog, athena_metastore *metastore);
+
+/*
+ * Runs api_name with api_request (borrowed) on the metastore as the run's
+ * caller. Returns the apiResponse (a new reference), or NULL after
+ * athena_run_fail() with HIVE_METASTORE_ERROR and the metastore's message.
+ */
+json_t *athena_run_metastore_call(athena_run *run, const athena_metastore *metastore,
+                                  const char *api_name, json_t *api_request);
 
 /* ---- state changes (query.c) --------------------------------------------- */
 

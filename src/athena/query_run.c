@@ -43,21 +43,7 @@
 #define PARTITION_SD 6
 #define SD_LOCATION 2
 
-/* The run of one job: its private call as the caller and the first failure. */
-typedef struct query_run {
-    athena_query_job *job;
-    engine_db *db;
-    aws_call call;
-    http_request request;
-    http_response response;
-    char *failure; /* Athena-style reason, malloc'ed */
-    int category;
-} query_run;
-
-/* Records the first failure of the run. */
-static void run_fail(query_run *run, int category, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void run_fail(query_run *run, int category, const char *fmt, ...)
+void athena_run_fail(athena_run *run, int category, const char *fmt, ...)
 {
     if (run->failure)
         return;
@@ -70,7 +56,10 @@ static void run_fail(query_run *run, int category, const char *fmt, ...)
     run->category = category;
 }
 
-/* Splits s3://bucket/prefix into bucket and prefix, both malloc'ed. A non-empty prefix ends with '/'. */
+/*
+ * Splits s3://bucket/prefix into bucket and prefix, both malloc'ed. A
+ * non-empty prefix ends with '/'.
+ */
 static bool split_location(const char *location, char **bucket, char **prefix)
 {
     if (!location || strncmp(location, "s3://", 5) != 0)
@@ -97,11 +86,13 @@ static bool split_location(const char *location, char **bucket, char **prefix)
  * Table metadata through the catalog
  * ---------------------------------------------------------------------- */
 
+static void fail_from_reply(athena_run *run, json_t *reply, const engine_table_ref *ref);
+
 /*
  * Runs GetTableMetadata for ref on a private call as the caller. Returns the
- * TableMetadata (a new reference), or NULL after run_fail().
+ * TableMetadata (a new reference), or NULL after athena_run_fail().
  */
-static json_t *fetch_table(query_run *run, const engine_table_ref *ref)
+static json_t *fetch_table(athena_run *run, const engine_table_ref *ref)
 {
     http_request request = run->request;
     http_response response = {0};
@@ -121,32 +112,100 @@ static json_t *fetch_table(query_run *run, const engine_table_ref *ref)
     json_t *reply = json_loadb(response.body.data ? response.body.data : "", response.body.len,
                                0, NULL);
     json_t *table = NULL;
-    const char *message = json_string_value(json_object_get(reply, "Message"));
-    const char *type = json_string_value(json_object_get(reply, "__type"));
-    if (response.status == 200) {
+    if (response.status == 200)
         table = json_incref(json_object_get(reply, "TableMetadata"));
-    } else if (type && strcmp(type, "AccessDeniedException") == 0) {
-        run_fail(run, ATHENA_ERROR_USER, "PERMISSION_DENIED: %s", message ? message : "");
-    } else if (type && strcmp(type, "MetadataException") == 0 && message &&
-               (strstr(message, "NoSuchObjectException") || strstr(message, "was not found"))) {
-        run_fail(run, ATHENA_ERROR_USER,
-                 "TABLE_NOT_FOUND: line %d:%d: Table '%s.%s.%s' does not exist", ref->line,
-                 ref->column, ref->catalog, ref->database, ref->table);
-    } else if (type && strcmp(type, "MetadataException") == 0) {
-        run_fail(run, ATHENA_ERROR_SYSTEM, "HIVE_METASTORE_ERROR: %s", message ? message : "");
-    } else if (type && strcmp(type, "ResourceNotFoundException") == 0) {
-        run_fail(run, ATHENA_ERROR_USER, "CATALOG_NOT_FOUND: line %d:%d: Catalog '%s' does not "
-                                         "exist",
-                 ref->line, ref->column, ref->catalog);
-    } else {
-        run_fail(run, ATHENA_ERROR_USER, "INVALID_INPUT: %s",
-                 message ? message : "reading the table metadata failed");
-    }
+    else
+        fail_from_reply(run, reply, ref);
     json_decref(reply);
     owl_buf_free(&request.body);
     http_response_reset(&response);
     owl_buf_free(&response.body);
     return table;
+}
+
+/*
+ * Records the error reply of a private metadata call as the run's failure;
+ * ref, when not NULL, is the table reference the call was about.
+ */
+static void fail_from_reply(athena_run *run, json_t *reply, const engine_table_ref *ref)
+{
+    const char *message = json_string_value(json_object_get(reply, "Message"));
+    const char *type = json_string_value(json_object_get(reply, "__type"));
+    if (!message)
+        message = "";
+    if (!type)
+        type = "";
+    bool metadata = strcmp(type, "MetadataException") == 0;
+    if (strcmp(type, "AccessDeniedException") == 0) {
+        athena_run_fail(run, ATHENA_ERROR_USER, "PERMISSION_DENIED: %s", message);
+    } else if (ref && metadata &&
+               (strstr(message, "NoSuchObjectException") || strstr(message, "was not found"))) {
+        athena_run_fail(run, ATHENA_ERROR_USER,
+                        "TABLE_NOT_FOUND: line %d:%d: Table '%s.%s.%s' does not exist", ref->line,
+                        ref->column, ref->catalog, ref->database, ref->table);
+    } else if (metadata) {
+        athena_run_fail(run, ATHENA_ERROR_SYSTEM, "HIVE_METASTORE_ERROR: %s", message);
+    } else if (ref && strcmp(type, "ResourceNotFoundException") == 0) {
+        athena_run_fail(run, ATHENA_ERROR_USER,
+                        "CATALOG_NOT_FOUND: line %d:%d: Catalog '%s' does not exist", ref->line,
+                        ref->column, ref->catalog);
+    } else if (strcmp(type, "ResourceNotFoundException") == 0) {
+        athena_run_fail(run, ATHENA_ERROR_USER, "CATALOG_NOT_FOUND: %s", message);
+    } else {
+        athena_run_fail(run, ATHENA_ERROR_USER, "INVALID_INPUT: %s",
+                        *message ? message : "reading the table metadata failed");
+    }
+}
+
+/* A private call of the run: the caller's identity, its own request and response. */
+typedef struct private_call {
+    aws_call call;
+    http_request request;
+    http_response response;
+} private_call;
+
+static void private_call_init(athena_run *run, private_call *p, const char *operation)
+{
+    p->request = run->request;
+    p->request.body = (owl_buf)OWL_BUF_INIT;
+    memset(&p->response, 0, sizeof p->response);
+    p->call = run->call;
+    p->call.req = &p->request;
+    p->call.resp = &p->response;
+    snprintf(p->call.operation, sizeof p->call.operation, "%s", operation);
+}
+
+/* Turns the private call's error reply, if failed, into the run's failure; frees the call. */
+static void private_call_finish(athena_run *run, private_call *p, bool failed)
+{
+    if (failed) {
+        json_t *reply = json_loadb(p->response.body.data ? p->response.body.data : "",
+                                   p->response.body.len, 0, NULL);
+        fail_from_reply(run, reply, NULL);
+        json_decref(reply);
+    }
+    owl_buf_free(&p->request.body);
+    http_response_reset(&p->response);
+    owl_buf_free(&p->response.body);
+}
+
+bool athena_run_metastore_open(athena_run *run, const char *catalog, athena_metastore *metastore)
+{
+    private_call p;
+    private_call_init(run, &p, "GetTableMetadata");
+    bool ok = athena_metastore_open(&p.call, catalog, metastore);
+    private_call_finish(run, &p, !ok);
+    return ok;
+}
+
+json_t *athena_run_metastore_call(athena_run *run, const athena_metastore *metastore,
+                                  const char *api_name, json_t *api_request)
+{
+    private_call p;
+    private_call_init(run, &p, "GetTableMetadata");
+    json_t *response = athena_metastore_call(&p.call, metastore, api_name, api_request);
+    private_call_finish(run, &p, response == NULL);
+    return response;
 }
 
 /* ------------------------------------------------------------------------
@@ -176,91 +235,6 @@ static void partitions_free(partition_list *list)
     memset(list, 0, sizeof *list);
 }
 
-/* Resolves the function of catalog name; false after run_fail(). */
-static bool catalog_function(query_run *run, const char *name, char *arn, size_t arnlen)
-{
-    sqlite3 *db = owl_store_acquire(run->job->store);
-    athena_catalog catalog;
-    athena_store_status status =
-        db ? athena_catalog_load(db, run->job->identity.account_id, run->job->region, name,
-                                 &catalog)
-           : ATHENA_STORE_ERROR;
-    if (db)
-        owl_store_release(run->job->store, db);
-    if (status != ATHENA_STORE_OK) {
-        run_fail(run, ATHENA_ERROR_SYSTEM, "HIVE_METASTORE_ERROR: cannot load data catalog %s",
-                 name);
-        return false;
-    }
-    const char *function = json_string_value(json_object_get(catalog.parameters,
-                                                             "metadata-function"));
-    bool ok = function && athena_function_resolve(function, catalog.region, catalog.account_id,
-                                                  arn, arnlen);
-    if (!ok)
-        run_fail(run, ATHENA_ERROR_SYSTEM,
-                 "HIVE_METASTORE_ERROR: data catalog %s has no valid metadata-function", name);
-    athena_catalog_free(&catalog);
-    return ok;
-}
-
-/* Invokes apiName on the function as the caller; returns apiResponse or NULL after run_fail(). */
-static json_t *function_call(query_run *run, const char *catalog, const char *function_arn,
-                             const char *api_name, json_t *api_request)
-{
-    char invocation[37];
-    owl_uuid(invocation);
-    json_t *envelope = json_pack("{s:{s:s, s:s, s:s}, s:s, s:O}", "requestContext", "id",
-                                 invocation, "principal", run->job->identity.arn, "account",
-                                 run->job->identity.account_id, "apiName", api_name,
-                                 "apiRequest", api_request);
-    char *payload = json_dumps(envelope, JSON_COMPACT);
-    json_decref(envelope);
-    lambda_caller_result result;
-    lambda_invoke_as_caller(&run->call, function_arn, payload, strlen(payload), &result);
-    free(payload);
-
-    json_t *body = NULL;
-    if (result.status == LAMBDA_CALLER_REJECTED) {
-        run_fail(run, ATHENA_ERROR_SYSTEM,
-                 "HIVE_METASTORE_ERROR: cannot invoke the metadata function %s of data catalog "
-                 "%s: %s: %s",
-                 function_arn, catalog, result.error_code, result.message ? result.message : "");
-    } else if (result.status == LAMBDA_CALLER_FUNCTION_ERROR) {
-        run_fail(run, ATHENA_ERROR_SYSTEM,
-                 "HIVE_METASTORE_ERROR: the metadata function %s of data catalog %s failed on "
-                 "%s: %.1000s",
-                 function_arn, catalog, api_name, result.payload ? result.payload : "");
-    } else {
-        json_t *response = json_loadb(result.payload, result.payload_len, 0, NULL);
-        if (json_is_true(json_object_get(response, "spilled"))) {
-            const char *path = json_string_value(json_object_get(response, "spillPath"));
-            owl_buf spilled = OWL_BUF_INIT;
-            char err[512] = "";
-            if (path && athena_spill_read(&run->call, path, &spilled, err, sizeof err))
-                body = json_loadb(spilled.data, spilled.len, 0, NULL);
-            else
-                run_fail(run, ATHENA_ERROR_SYSTEM,
-                         "HIVE_METASTORE_ERROR: cannot read the %s response of data catalog %s "
-                         "spilled by %s: %s",
-                         api_name, catalog, function_arn, path ? err : "no spillPath");
-            owl_buf_free(&spilled);
-        } else {
-            body = json_incref(json_object_get(response, "apiResponse"));
-        }
-        json_decref(response);
-        if (!json_is_object(body)) {
-            json_decref(body);
-            body = NULL;
-            run_fail(run, ATHENA_ERROR_SYSTEM,
-                     "HIVE_METASTORE_ERROR: the metadata function %s of data catalog %s "
-                     "returned no %s response object",
-                     function_arn, catalog, api_name);
-        }
-    }
-    lambda_caller_result_free(&result);
-    return body;
-}
-
 /* Decodes one TJSON Partition into out; false when it is not one. */
 static bool partition_decode(const char *tjson, size_t len, size_t key_count, partition *out)
 {
@@ -285,14 +259,14 @@ static bool partition_decode(const char *tjson, size_t len, size_t key_count, pa
     return ok;
 }
 
-/* Lists every partition of the table through listPartitions; false after run_fail(). */
-static bool fetch_partitions(query_run *run, const engine_table_ref *ref, size_t key_count,
+/* Lists every partition of the table through listPartitions; false after athena_run_fail(). */
+static bool fetch_partitions(athena_run *run, const engine_table_ref *ref, size_t key_count,
                              partition_list *out)
 {
     memset(out, 0, sizeof *out);
     out->key_count = key_count;
-    char arn[ATHENA_ARN_MAX];
-    if (!catalog_function(run, ref->catalog, arn, sizeof arn))
+    athena_metastore metastore;
+    if (!athena_run_metastore_open(run, ref->catalog, &metastore))
         return false;
     char *token = NULL;
     size_t capacity = 0;
@@ -301,12 +275,12 @@ static bool fetch_partitions(query_run *run, const engine_table_ref *ref, size_t
                                     ref->table, "maxSize", PARTITION_PAGE);
         if (token)
             json_object_set_new(request, "nextToken", json_string(token));
-        json_t *response = function_call(run, ref->catalog, arn, "listPartitions", request);
+        json_t *response = athena_run_metastore_call(run, &metastore, "listPartitions", request);
         json_decref(request);
         free(token);
         token = NULL;
         if (!response)
-            return false;
+            break;
         json_t *list = json_object_get(response, "partitions");
         size_t i;
         json_t *item;
@@ -322,11 +296,13 @@ static bool fetch_partitions(query_run *run, const engine_table_ref *ref, size_t
             if (!json_is_string(item) ||
                 !partition_decode(json_string_value(item), json_string_length(item), key_count,
                                   p)) {
-                run_fail(run, ATHENA_ERROR_SYSTEM,
-                         "HIVE_METASTORE_ERROR: the metadata function %s of data catalog %s "
-                         "returned an invalid partition %zu of %s.%s",
-                         arn, ref->catalog, i, ref->database, ref->table);
+                athena_run_fail(run, ATHENA_ERROR_SYSTEM,
+                                "HIVE_METASTORE_ERROR: the metadata function %s of data catalog "
+                                "%s returned an invalid partition %zu of %s.%s",
+                                metastore.function_arn, ref->catalog, i, ref->database,
+                                ref->table);
                 json_decref(response);
+                athena_metastore_close(&metastore);
                 return false;
             }
             out->count++;
@@ -335,7 +311,8 @@ static bool fetch_partitions(query_run *run, const engine_table_ref *ref, size_t
         token = next && *next ? strdup(next) : NULL;
         json_decref(response);
     } while (token);
-    return true;
+    athena_metastore_close(&metastore);
+    return !run->failure;
 }
 
 /* ------------------------------------------------------------------------
@@ -394,13 +371,14 @@ static engine_column *columns_from_json(json_t *list, size_t *count)
 }
 
 /* Lists location as the caller and appends its objects as files with values. */
-static bool add_location(query_run *run, const engine_table_ref *table_ref, binding *b,
+static bool add_location(athena_run *run, const engine_table_ref *table_ref, binding *b,
                          const char *location, const char *const *values)
 {
     char *bucket = NULL, *prefix = NULL;
     if (!split_location(location, &bucket, &prefix)) {
-        run_fail(run, ATHENA_ERROR_USER, "HIVE_METASTORE_ERROR: location %s is not an S3 URI",
-                 location ? location : "(missing)");
+        athena_run_fail(run, ATHENA_ERROR_USER,
+                        "HIVE_METASTORE_ERROR: location %s is not an S3 URI",
+                        location ? location : "(missing)");
         return false;
     }
     b->listings = realloc(b->listings, (b->listing_count + 1) * sizeof *b->listings);
@@ -410,14 +388,14 @@ static bool add_location(query_run *run, const engine_table_ref *table_ref, bind
     char err[1200];
     s3_read_status status = s3_read_prefix(&run->call, bucket, prefix, list, err, sizeof err);
     if (status == S3_READ_DENIED)
-        run_fail(run, ATHENA_ERROR_USER, "PERMISSION_DENIED: reading s3://%s/%s: %s", bucket,
-                 prefix, err);
+        athena_run_fail(run, ATHENA_ERROR_USER, "PERMISSION_DENIED: reading s3://%s/%s: %s", bucket,
+                        prefix, err);
     else if (status == S3_READ_NOT_FOUND)
-        run_fail(run, ATHENA_ERROR_USER,
-                 "HIVE_INVALID_METADATA: the location of table %s.%s.%s cannot be read: %s",
-                 table_ref->catalog, table_ref->database, table_ref->table, err);
+        athena_run_fail(run, ATHENA_ERROR_USER,
+                        "HIVE_INVALID_METADATA: the location of table %s.%s.%s cannot be read: %s",
+                        table_ref->catalog, table_ref->database, table_ref->table, err);
     else if (status != S3_READ_OK)
-        run_fail(run, ATHENA_ERROR_SYSTEM, "INTERNAL_ERROR: %s", err);
+        athena_run_fail(run, ATHENA_ERROR_SYSTEM, "INTERNAL_ERROR: %s", err);
     free(bucket);
     free(prefix);
     if (status != S3_READ_OK)
@@ -449,11 +427,11 @@ static void parameters_split(json_t *parameters, binding *b)
     }
 }
 
-/* Binds one table reference of the query; false after run_fail(). */
-static bool bind_reference(query_run *run, const engine_table_ref *ref)
+/* Binds one table reference of the query; false after athena_run_fail(). */
+static bool bind_reference(athena_run *run, const engine_table_ref *ref)
 {
     if (strcmp(ref->catalog, "awsdatacatalog") == 0) {
-        run_fail(run, ATHENA_ERROR_USER,
+        athena_run_fail(run, ATHENA_ERROR_USER,
                  "NOT_SUPPORTED: line %d:%d: queries over AwsDataCatalog are not supported by "
                  "this owlery build; register a HIVE data catalog and name it in the query",
                  ref->line, ref->column);
@@ -485,7 +463,7 @@ static bool bind_reference(query_run *run, const engine_table_ref *ref)
                                      run->job->database, b.keys, b.key_count, values,
                                      partitions.count, keep, &err);
         if (!ok)
-            run_fail(run, ATHENA_ERROR_USER, "%s", err ? err : "SYNTAX_ERROR");
+            athena_run_fail(run, ATHENA_ERROR_USER, "%s", err ? err : "SYNTAX_ERROR");
         free(err);
         for (size_t i = 0; ok && i < partitions.count; i++)
             if (keep[i])
@@ -512,7 +490,7 @@ static bool bind_reference(query_run *run, const engine_table_ref *ref)
         char *err = NULL;
         ok = engine_bind_table(run->db, ref->catalog, ref->database, ref->table, &bound, &err);
         if (!ok)
-            run_fail(run, ATHENA_ERROR_USER, "%s", err ? err : "binding the table failed");
+            athena_run_fail(run, ATHENA_ERROR_USER, "%s", err ? err : "binding the table failed");
         free(err);
     }
     /* The engine copied the file list into its view, so the storage can go. */
@@ -527,12 +505,12 @@ static bool bind_reference(query_run *run, const engine_table_ref *ref)
  * ---------------------------------------------------------------------- */
 
 /* Stores the file at path as object uri with a PutObject through the S3 handler, as the caller. */
-static bool put_result(query_run *run, const char *path, const char *uri, const char *type)
+static bool put_result(athena_run *run, const char *path, const char *uri, const char *type)
 {
     char *bucket = NULL, *key = NULL;
     if (!split_location(uri, &bucket, &key)) {
-        run_fail(run, ATHENA_ERROR_USER, "INVALID_INPUT: output location %s is not an S3 URI",
-                 uri);
+        athena_run_fail(run, ATHENA_ERROR_USER,
+                        "INVALID_INPUT: output location %s is not an S3 URI", uri);
         return false;
     }
     /* split_location adds a trailing '/' for prefixes; an object key has none. */
@@ -561,8 +539,8 @@ static bool put_result(query_run *run, const char *path, const char *uri, const 
     while (file && (n = fread(chunk, 1, sizeof chunk, file)) > 0)
         owl_buf_append(&request.body, chunk, n);
     if (!file || ferror(file)) {
-        run_fail(run, ATHENA_ERROR_SYSTEM, "INTERNAL_ERROR: reading the result file %s failed",
-                 path);
+        athena_run_fail(run, ATHENA_ERROR_SYSTEM,
+                        "INTERNAL_ERROR: reading the result file %s failed", path);
         ok = false;
     }
     if (file)
@@ -589,10 +567,10 @@ static bool put_result(query_run *run, const char *path, const char *uri, const 
             const char *start = strstr(xml, "<Message>");
             const char *end = start ? strstr(start, "</Message>") : NULL;
             int message_len = start && end ? (int)(end - start - 9) : 0;
-            run_fail(run, response.status >= 500 ? ATHENA_ERROR_SYSTEM : ATHENA_ERROR_USER,
-                     "%s: writing the query result %s failed with HTTP %d: %.*s",
-                     response.status == 403 ? "PERMISSION_DENIED" : "INVALID_INPUT", uri,
-                     response.status, message_len, start ? start + 9 : "");
+            athena_run_fail(run, response.status >= 500 ? ATHENA_ERROR_SYSTEM : ATHENA_ERROR_USER,
+                            "%s: writing the query result %s failed with HTTP %d: %.*s",
+                            response.status == 403 ? "PERMISSION_DENIED" : "INVALID_INPUT", uri,
+                            response.status, message_len, start ? start + 9 : "");
             ok = false;
         }
     }
@@ -606,8 +584,8 @@ static bool put_result(query_run *run, const char *path, const char *uri, const 
     return ok;
 }
 
-/* Runs the SELECT into temporary CSV files and stores them; false after run_fail(). */
-static bool execute(query_run *run, engine_query_stats *stats)
+/* Runs the SELECT into temporary CSV files and stores them; false after athena_run_fail(). */
+static bool execute(athena_run *run, engine_query_stats *stats)
 {
     const char *data_dir = owl_store_data_dir(run->job->store);
     owl_buf dir = OWL_BUF_INIT, csv = OWL_BUF_INIT, metadata = OWL_BUF_INIT;
@@ -639,7 +617,7 @@ static bool execute(query_run *run, engine_query_stats *stats)
         free(close_err);
     }
     if (!ok)
-        run_fail(run, ATHENA_ERROR_USER, "%s", err ? err : "the query failed");
+        athena_run_fail(run, ATHENA_ERROR_USER, "%s", err ? err : "the query failed");
     free(err);
 
     if (ok) {
@@ -666,7 +644,7 @@ void athena_query_run(athena_query_job *job, engine_db *db)
 {
     if (!athena_query_mark_running(job->store, job->id))
         return; /* stopped while queued */
-    query_run run = {.job = job, .db = db};
+    athena_run run = {.job = job, .db = db};
     snprintf(run.request.request_id, sizeof run.request.request_id, "%s", job->request_id);
     snprintf(run.request.remote_addr, sizeof run.request.remote_addr, "%s", job->remote_addr);
     run.request.method = "POST";
@@ -683,25 +661,25 @@ void athena_query_run(athena_query_job *job, engine_db *db)
 
     char *err = NULL;
     if (!engine_db_clear_bindings(db, &err))
-        run_fail(&run, ATHENA_ERROR_SYSTEM, "INTERNAL_ERROR: %s", err ? err : "");
+        athena_run_fail(&run, ATHENA_ERROR_SYSTEM, "INTERNAL_ERROR: %s", err ? err : "");
     free(err);
     err = NULL;
 
     engine_table_refs refs = {0};
     if (!run.failure && !engine_sql_tables(db, job->sql, job->catalog, job->database, &refs, &err))
-        run_fail(&run, ATHENA_ERROR_USER, "%s", err ? err : "SYNTAX_ERROR");
+        athena_run_fail(&run, ATHENA_ERROR_USER, "%s", err ? err : "SYNTAX_ERROR");
     free(err);
     if (!run.failure && refs.kind != ENGINE_STMT_SELECT)
-        run_fail(&run, ATHENA_ERROR_USER,
-                 "NOT_SUPPORTED: %s statements are not supported by this owlery build",
-                 engine_stmt_kind_name(refs.kind));
+        athena_run_fail(&run, ATHENA_ERROR_USER,
+                        "NOT_SUPPORTED: %s statements are not supported by this owlery build",
+                        engine_stmt_kind_name(refs.kind));
     for (size_t i = 0; !run.failure && i < refs.count; i++)
         bind_reference(&run, &refs.items[i]);
     engine_table_refs_free(&refs);
 
     engine_query_stats stats = {0};
     if (!run.failure && atomic_load(&job->cancel_requested))
-        run_fail(&run, ATHENA_ERROR_USER, "USER_CANCELLED: Query was cancelled");
+        athena_run_fail(&run, ATHENA_ERROR_USER, "USER_CANCELLED: Query was cancelled");
     if (!run.failure)
         execute(&run, &stats);
 
