@@ -125,6 +125,10 @@ int owl_cli_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* Everything owlery writes is its own: function instances may run as
+     * another user (see src/lambda/runtime.c). */
+    umask(077);
+
     char err[512], quoted[600];
     int lock_fd = serve_lock_data_dir(data_dir, err, sizeof err);
     if (lock_fd < 0) {

@@ -215,12 +215,17 @@ static bool create_links(const char *dest, pending_link *links, size_t count, ch
     return true;
 }
 
+/*
+ * Makes the extracted package read-only and readable by everyone: instances
+ * may run as another user than owlery. Executable files stay executable.
+ */
 static int make_dir_read_only(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)ftw;
     if (flag == FTW_DP || flag == FTW_D)
         chmod(path, 0555);
-    (void)st;
+    else if (flag == FTW_F)
+        chmod(path, (st->st_mode & S_IXUSR) ? 0555 : 0444);
     return 0;
 }
 

@@ -25,6 +25,12 @@
  *     because address space also counts reserved but untouched mappings
  *     (shared libraries, thread stacks, 64 MiB glibc malloc arenas per
  *     thread), so a limit of exactly MemorySize would break small programs;
+ *   - when owlery runs as root, the user nobody: the data directory (every
+ *     account's keys, objects and state) is then private to owlery, and the
+ *     package and the instance's temporary directory are the only paths the
+ *     instance can reach under it. This needs every directory above the data
+ *     directory to be searchable by others; when one is not, instances run
+ *     as owlery's own user and lambda_runtime_start() logs why;
  *   - a per-instance temporary directory as TMPDIR, which is also mounted on
  *     /tmp in a private mount namespace when unprivileged user namespaces are
  *     available (Linux, tried per instance) and the data directory is not
@@ -47,8 +53,10 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <ftw.h>
+#include <grp.h>
 #include <limits.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -120,6 +128,9 @@ static struct {
     char data_dir[PATH_MAX];
     runtime_instance *instances;
     int instance_count;
+    bool drop_privileges; /* run instances as instance_uid:instance_gid */
+    uid_t instance_uid;
+    gid_t instance_gid;
 } rt = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static void wait_until(int64_t deadline_ms)
@@ -426,6 +437,9 @@ typedef struct spawn_plan {
     const char *tmp_dir;
     /* False when the package or the temporary directory lies under /tmp, which the mount would hide. */
     bool private_tmp;
+    bool drop_privileges;
+    uid_t uid;
+    gid_t gid;
 } spawn_plan;
 
 static void env_add(spawn_plan *plan, const char *name, const char *value)
@@ -483,6 +497,13 @@ static void child_exec(const spawn_plan *plan, int devnull, int log_fd)
     if (close_range(3, ~0u, 0) != 0)
         for (int fd = 3; fd < 65536; fd++)
             close(fd);
+    if (plan->drop_privileges &&
+        (setgroups(0, NULL) != 0 || setgid(plan->gid) != 0 || setuid(plan->uid) != 0)) {
+        static const char failed[] = "owlery: cannot switch to the function's user\n";
+        ssize_t ignored = write(2, failed, sizeof failed - 1);
+        (void)ignored;
+        _exit(126);
+    }
     if (plan->private_tmp)
         child_private_tmp(plan);
     if (chdir(plan->code_dir) != 0) {
@@ -772,7 +793,8 @@ static runtime_instance *instance_start(const lambda_function *fn, const char **
         snprintf(inst->tmp_dir, sizeof inst->tmp_dir, "%s/%s", tmp_root, inst->id) >=
             (int)sizeof inst->tmp_dir)
         abort();
-    mkdir(tmp_root, 0700);
+    if (mkdir(tmp_root, 0711) == 0 || errno == EEXIST)
+        chmod(tmp_root, 0711);
     plan.tmp_dir = inst->tmp_dir;
     plan.private_tmp = strncmp(plan.code_dir, "/tmp/", 5) != 0 && strncmp(inst->tmp_dir, "/tmp/", 5) != 0;
 
@@ -783,7 +805,12 @@ static runtime_instance *instance_start(const lambda_function *fn, const char **
     handler.ctx = inst;
     int pipe_fds[2] = {-1, -1};
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (mkdir(inst->tmp_dir, 0700) != 0 || devnull < 0 || pipe2(pipe_fds, O_CLOEXEC) != 0 ||
+    plan.drop_privileges = rt.drop_privileges;
+    plan.uid = plan.drop_privileges ? rt.instance_uid : getuid();
+    plan.gid = plan.drop_privileges ? rt.instance_gid : getgid();
+    if (mkdir(inst->tmp_dir, 0700) != 0 ||
+        (plan.drop_privileges && chown(inst->tmp_dir, plan.uid, plan.gid) != 0) || devnull < 0 ||
+        pipe2(pipe_fds, O_CLOEXEC) != 0 ||
         !(inst->api = http_server_start(&config, &handler, err, sizeof err))) {
         owl_log_error("event=function_instance_failed function=%s error=\"%s\"", fn->name,
                       err[0] ? err : strerror(errno));
@@ -804,8 +831,8 @@ static runtime_instance *instance_start(const lambda_function *fn, const char **
     json_int_t memory_mb = json_integer_value(json_object_get(fn->config, "MemorySize"));
     plan.memory.rlim_cur = plan.memory.rlim_max =
         (rlim_t)(memory_mb + LAMBDA_MEMORY_HEADROOM_MB) * 1024 * 1024;
-    snprintf(plan.uid_map, sizeof plan.uid_map, "%u %u 1", (unsigned)getuid(), (unsigned)getuid());
-    snprintf(plan.gid_map, sizeof plan.gid_map, "%u %u 1", (unsigned)getgid(), (unsigned)getgid());
+    snprintf(plan.uid_map, sizeof plan.uid_map, "%u %u 1", (unsigned)plan.uid, (unsigned)plan.uid);
+    snprintf(plan.gid_map, sizeof plan.gid_map, "%u %u 1", (unsigned)plan.gid, (unsigned)plan.gid);
 
     pid_t pid = fork();
     if (pid == 0)
@@ -996,6 +1023,90 @@ static void reap_orphaned_instances(const char *data_dir)
         nftw(tmp_root, remove_entry, 16, FTW_PHYS | FTW_DEPTH);
 }
 
+/*
+ * Returns NULL when the user nobody may search every directory from / down
+ * to DATA_DIR/lambda/code, else the first directory that stops it.
+ */
+static const char *unsearchable_parent(const char *data_dir, char *path, size_t pathlen)
+{
+    snprintf(path, pathlen, "%s/lambda/code", data_dir);
+    for (char *slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
+        if (slash)
+            *slash = '\0';
+        struct stat st;
+        bool searchable = stat(path, &st) == 0 && (st.st_mode & S_IXOTH);
+        if (!searchable)
+            return path;
+        if (!slash)
+            return NULL;
+        *slash = '/';
+    }
+}
+
+/*
+ * Takes group and other permissions off every entry of data_dir but the
+ * runtime's own directory, and off DATA_DIR/lambda/zips, for data
+ * directories written before owlery ran instances as another user.
+ */
+static void make_entries_private(const char *data_dir)
+{
+    DIR *dir = opendir(data_dir);
+    if (!dir)
+        return;
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL) {
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0 ||
+            strcmp(entry->d_name, "lambda") == 0)
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            !S_ISLNK(st.st_mode) && (st.st_mode & 077))
+            fchmodat(dirfd(dir), entry->d_name, st.st_mode & 07700, 0);
+    }
+    closedir(dir);
+    char zips[PATH_MAX];
+    snprintf(zips, sizeof zips, "%s/lambda/zips", data_dir);
+    chmod(zips, 0700);
+}
+
+/*
+ * Decides which user runs function instances. As root, owlery makes the
+ * data directory and the runtime's directories searchable but not
+ * readable by others and runs instances as nobody, so a function cannot
+ * read other accounts' keys, objects or state.
+ */
+static void choose_instance_user(const char *data_dir)
+{
+    rt.drop_privileges = false;
+    if (geteuid() != 0)
+        return;
+    struct passwd *nobody = getpwnam("nobody");
+    if (!nobody) {
+        owl_log_warn("event=function_isolation_off reason=\"no user named nobody\"");
+        return;
+    }
+    char path[PATH_MAX];
+    make_entries_private(data_dir);
+    const char *dirs[] = {"", "/lambda", "/lambda/code", "/lambda/tmp"};
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        snprintf(path, sizeof path, "%s%s", data_dir, dirs[i]);
+        if (mkdir(path, 0711) != 0 && errno != EEXIST)
+            owl_log_warn("event=function_dir_failed path=%s errno=%d", path, errno);
+        chmod(path, 0711);
+    }
+    const char *blocked = unsearchable_parent(data_dir, path, sizeof path);
+    if (blocked) {
+        owl_log_warn("event=function_isolation_off reason=\"directory %s is not searchable by "
+                     "others, so instances run as owlery's own user\"",
+                     blocked);
+        return;
+    }
+    rt.instance_uid = nobody->pw_uid;
+    rt.instance_gid = nobody->pw_gid;
+    rt.drop_privileges = true;
+    owl_log_info("event=function_isolation_on user=nobody uid=%u", (unsigned)nobody->pw_uid);
+}
+
 bool lambda_runtime_start(owl_store *store, const char *endpoint_url, char *err, size_t errlen)
 {
     pthread_condattr_t attr;
@@ -1024,7 +1135,8 @@ bool lambda_runtime_start(owl_store *store, const char *endpoint_url, char *err,
 
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/lambda", data_dir);
-    mkdir(path, 0700);
+    mkdir(path, 0711);
+    choose_instance_user(data_dir);
     reap_orphaned_instances(data_dir);
     return true;
 }

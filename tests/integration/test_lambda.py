@@ -604,3 +604,47 @@ def test_instances_of_killed_server_are_reaped_at_start(server):
     assert instance_pids(server.data_dir) == []
     tmp_root = os.path.join(server.data_dir, "lambda", "tmp")
     assert not os.path.exists(tmp_root) or os.listdir(tmp_root) == []
+
+
+def test_instances_cannot_read_the_data_directory(tmp_path):
+    # pytest's own temporary directories are private to root, which keeps
+    # instances on owlery's user; this data directory's parents are searchable.
+    import shutil
+    import tempfile
+
+    from conftest import OwleryServer, create_account
+
+    base = tempfile.mkdtemp(prefix="owlery-isolation-", dir="/tmp")
+    try:
+        os.chmod(base, 0o711)
+        data_dir = os.path.join(base, "data")
+        create_account(data_dir, PRODUCER, PRODUCER_KEY, name="producer")
+        srv = OwleryServer(data_dir, tmp_path / "serve.log").start()
+        try:
+            lam = client(srv, "lambda", PRODUCER_KEY)
+            create(lam, "fn-isolation", handler="isolation",
+                   Environment={"Variables": {"PROBE_DATA_DIR": data_dir}})
+            out = lam.invoke(FunctionName="fn-isolation", Payload=b"{}")
+            probe = json.loads(out["Payload"].read())
+        finally:
+            srv.stop()
+        if os.geteuid() == 0:
+            assert probe == {"uid": "65534", "state": "denied", "listing": "denied",
+                             "code": "readable", "tmp": "writable"}
+            assert "event=function_isolation_on user=nobody uid=65534" in srv.log()
+            assert oct(os.stat(data_dir).st_mode & 0o777) == "0o711"
+            assert oct(os.stat(os.path.join(data_dir, "state.db")).st_mode & 0o777) == "0o600"
+        else:
+            assert probe["uid"] == str(os.geteuid())
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_private_data_directory_keeps_owlery_user(server):
+    lam = client(server, "lambda", PRODUCER_KEY)
+    create(lam, "fn-isolation-off", handler="isolation",
+           Environment={"Variables": {"PROBE_DATA_DIR": server.data_dir}})
+    probe = json.loads(lam.invoke(FunctionName="fn-isolation-off", Payload=b"{}")["Payload"].read())
+    assert probe["uid"] == str(os.geteuid())
+    if os.geteuid() == 0:
+        assert "event=function_isolation_off" in server.log()

@@ -9,6 +9,7 @@
 #   large     returns a 7000000-byte string (over the 6 MB response limit)
 #   garbage   prints binary noise and sends malformed Runtime API calls, then answers
 #   init-error  reports /init/error and exits
+#   isolation   reports its uid and which paths under $PROBE_DATA_DIR it can read
 set -u
 api="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime"
 
@@ -48,6 +49,19 @@ while true; do
             "$LAMBDA_TASK_ROOT" "${CUSTOM_SETTING:-}" "$AWS_ENDPOINT_URL" "$TMPDIR" "$(pwd)" \
             "$(grep -i '^Lambda-Runtime-Invoked-Function-Arn:' "$headers" | tr -d '\r' | cut -d' ' -f2)" \
             "$(grep -i '^Lambda-Runtime-Deadline-Ms:' "$headers" | tr -d '\r' | cut -d' ' -f2)" >"$body.out"
+        respond "@$body.out"
+        ;;
+    isolation)
+        state=denied
+        cat "$PROBE_DATA_DIR/state.db" >/dev/null 2>&1 && state=readable
+        listing=denied
+        ls "$PROBE_DATA_DIR" >/dev/null 2>&1 && listing=readable
+        code=denied
+        cat "$LAMBDA_TASK_ROOT/bootstrap" >/dev/null 2>&1 && code=readable
+        tmp=denied
+        touch "$TMPDIR/probe" 2>/dev/null && tmp=writable
+        printf '{"uid":"%s","state":"%s","listing":"%s","code":"%s","tmp":"%s"}' \
+            "$(id -u)" "$state" "$listing" "$code" "$tmp" >"$body.out"
         respond "@$body.out"
         ;;
     error)
