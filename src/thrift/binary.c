@@ -145,6 +145,8 @@ static bool read_map_body(thrift_protocol *p, thrift_value *m, thrift_error *err
     return true;
 }
 
+static const thrift_body_readers body_readers = {read_struct_body, read_map_body, read_list_body};
+
 bool thrift_binary_read_value(thrift_protocol *p, thrift_type type, thrift_value **out, thrift_error *err)
 {
     *out = NULL;
@@ -205,27 +207,7 @@ bool thrift_binary_read_value(thrift_protocol *p, thrift_type type, thrift_value
         return thrift_proto_fail(p, err, "invalid value type %d", (int)type);
     }
 
-    if (!thrift_proto_enter(p, err))
-        return false;
-    thrift_value *v;
-    bool ok;
-    if (type == THRIFT_STRUCT) {
-        v = thrift_value_new_struct();
-        ok = read_struct_body(p, v, err);
-    } else if (type == THRIFT_MAP) {
-        v = thrift_value_new_map(THRIFT_STOP, THRIFT_STOP);
-        ok = read_map_body(p, v, err);
-    } else {
-        v = type == THRIFT_SET ? thrift_value_new_set(THRIFT_I8) : thrift_value_new_list(THRIFT_I8);
-        ok = read_list_body(p, v, err);
-    }
-    thrift_proto_leave(p);
-    if (!ok) {
-        thrift_value_free(v);
-        return false;
-    }
-    *out = v;
-    return true;
+    return thrift_proto_read_container(p, type, &body_readers, out, err);
 }
 
 bool thrift_binary_read_struct(thrift_protocol *p, thrift_value **out, thrift_error *err)

@@ -39,6 +39,21 @@ bool thrift_proto_check_count(thrift_protocol *p, const char *what, int64_t coun
 bool thrift_proto_enter(thrift_protocol *p, thrift_error *err);
 void thrift_proto_leave(thrift_protocol *p);
 
+/* The readers of container bodies that each protocol implements. */
+typedef struct thrift_body_readers {
+    bool (*read_struct)(thrift_protocol *p, thrift_value *v, thrift_error *err);
+    bool (*read_map)(thrift_protocol *p, thrift_value *v, thrift_error *err);
+    bool (*read_list)(thrift_protocol *p, thrift_value *v, thrift_error *err); /* lists and sets */
+} thrift_body_readers;
+
+/*
+ * Reads a struct, map, list or set value one level deeper with the
+ * protocol's body readers, freeing what was read on failure.
+ */
+bool thrift_proto_read_container(thrift_protocol *p, thrift_type type,
+                                 const thrift_body_readers *readers, thrift_value **out,
+                                 thrift_error *err);
+
 /* Pushes and pops the field id of the struct field being read. */
 void thrift_proto_push_field(thrift_protocol *p, int16_t id);
 void thrift_proto_pop_field(thrift_protocol *p);

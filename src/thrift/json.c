@@ -469,6 +469,8 @@ static bool read_map_body(thrift_protocol *p, thrift_value *m, thrift_error *err
     return expect(p, '}', err) && expect(p, ']', err);
 }
 
+static const thrift_body_readers body_readers = {read_struct_body, read_map_body, read_list_body};
+
 /* Reads one value of type; key is set in map key position, where numbers are quoted. */
 static bool read_value(thrift_protocol *p, thrift_type type, bool key, thrift_value **out, thrift_error *err)
 {
@@ -519,27 +521,7 @@ static bool read_value(thrift_protocol *p, thrift_type type, bool key, thrift_va
         return thrift_proto_fail(p, err, "invalid value type %d", (int)type);
     }
 
-    if (!thrift_proto_enter(p, err))
-        return false;
-    thrift_value *v;
-    bool ok;
-    if (type == THRIFT_STRUCT) {
-        v = thrift_value_new_struct();
-        ok = read_struct_body(p, v, err);
-    } else if (type == THRIFT_MAP) {
-        v = thrift_value_new_map(THRIFT_STOP, THRIFT_STOP);
-        ok = read_map_body(p, v, err);
-    } else {
-        v = type == THRIFT_SET ? thrift_value_new_set(THRIFT_I8) : thrift_value_new_list(THRIFT_I8);
-        ok = read_list_body(p, v, err);
-    }
-    thrift_proto_leave(p);
-    if (!ok) {
-        thrift_value_free(v);
-        return false;
-    }
-    *out = v;
-    return true;
+    return thrift_proto_read_container(p, type, &body_readers, out, err);
 }
 
 bool thrift_json_read_value(thrift_protocol *p, thrift_type type, thrift_value **out, thrift_error *err)

@@ -177,6 +177,33 @@ void thrift_proto_leave(thrift_protocol *p)
     p->depth--;
 }
 
+bool thrift_proto_read_container(thrift_protocol *p, thrift_type type,
+                                 const thrift_body_readers *readers, thrift_value **out,
+                                 thrift_error *err)
+{
+    if (!thrift_proto_enter(p, err))
+        return false;
+    thrift_value *v;
+    bool ok;
+    if (type == THRIFT_STRUCT) {
+        v = thrift_value_new_struct();
+        ok = readers->read_struct(p, v, err);
+    } else if (type == THRIFT_MAP) {
+        v = thrift_value_new_map(THRIFT_STOP, THRIFT_STOP);
+        ok = readers->read_map(p, v, err);
+    } else {
+        v = type == THRIFT_SET ? thrift_value_new_set(THRIFT_I8) : thrift_value_new_list(THRIFT_I8);
+        ok = readers->read_list(p, v, err);
+    }
+    thrift_proto_leave(p);
+    if (!ok) {
+        thrift_value_free(v);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 void thrift_proto_push_field(thrift_protocol *p, int16_t id)
 {
     /* Depth checks keep path_len at or below THRIFT_MAX_DEPTH_CEILING. */
