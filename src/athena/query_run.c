@@ -396,11 +396,14 @@ static bool add_location(athena_run *run, const engine_table_ref *table_ref, bin
                         table_ref->catalog, table_ref->database, table_ref->table, err);
     else if (status != S3_READ_OK)
         athena_run_fail(run, ATHENA_ERROR_SYSTEM, "INTERNAL_ERROR: %s", err);
-    if (status == S3_READ_OK)
+    if (status == S3_READ_OK) {
+        char uri[1100], quoted[1200];
+        snprintf(uri, sizeof uri, "s3://%s/%s", bucket, prefix);
         owl_log_info("event=athena_location_listed query_execution_id=%s table=%s.%s.%s "
-                     "location=s3://%s/%s objects=%zu",
+                     "location=%s objects=%zu",
                      run->job->id, table_ref->catalog, table_ref->database, table_ref->table,
-                     bucket, prefix, list->count);
+                     owl_log_quote(quoted, sizeof quoted, uri), list->count);
+    }
     free(bucket);
     free(prefix);
     if (status != S3_READ_OK)
