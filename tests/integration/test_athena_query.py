@@ -13,6 +13,8 @@ import csv
 import io
 import json
 import os
+import re
+import subprocess
 import time
 import zipfile
 
@@ -65,24 +67,21 @@ def parquet_table(hive):
 
 
 def libduckdb_path():
-    """Returns the libduckdb.so the build links, from the build's CMake cache, or None."""
-    build = os.environ.get("OWLERY_BUILD", os.path.join(HERE, "../../build"))
-    try:
-        with open(os.path.join(build, "CMakeCache.txt")) as cache:
-            for line in cache:
-                if line.startswith("DUCKDB_DIR:"):
-                    path = os.path.join(line.split("=", 1)[1].strip(), "libduckdb.so")
-                    return path if os.path.exists(path) else None
-    except OSError:
-        return None
+    """Returns the libduckdb.so that the build's owlery binary loads, or None."""
+    owlery = os.path.join(os.environ.get("OWLERY_BIN", os.path.join(HERE, "../../build/bin")),
+                          "owlery")
+    out = subprocess.run(["ldd", owlery], capture_output=True, text=True, timeout=30)
+    for line in out.stdout.splitlines():
+        found = re.match(r"\s*libduckdb\.so\S* => (\S+)", line)
+        if found and os.path.exists(found.group(1)):
+            return found.group(1)
     return None
 
 
 def write_parquet(path, select):
     """Writes the result of select to a Parquet file with DuckDB's C API."""
     library = libduckdb_path()
-    if not library:
-        pytest.skip("libduckdb.so of the build was not found")
+    assert library, "owlery does not load a libduckdb.so (ldd found none)"
     duckdb = ctypes.CDLL(library)
     database, connection = ctypes.c_void_p(), ctypes.c_void_p()
     assert duckdb.duckdb_open(None, ctypes.byref(database)) == 0
