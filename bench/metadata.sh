@@ -14,9 +14,9 @@
 #     starting the instance.
 #   - metadata_restart_get_table_metadata: the median of the first
 #     GetTableMetadata after the warm instance of "ehms" was killed
-#     (SIGKILL), BENCH_METADATA_COLD times. owlery serve has no idle timeout for instances,
-#     so an instance that exits is the way to a fresh one for a function
-#     that has already run.
+#     (SIGKILL), BENCH_METADATA_COLD times. owlery serve has no idle
+#     timeout for instances, so an instance that exits is the way to a
+#     fresh one for a function that has already run.
 #
 # Environment: BENCH_METADATA_COLD (5), BENCH_METADATA_SECONDS (5).
 set -eu
