@@ -1,8 +1,12 @@
 #!/bin/sh
 # Signed API calls per second against owlery serve and against moto server
 # (python3 -m moto.server, moto 5, from the pyenv python3) in the same run.
-# The calls are STS GetCallerIdentity (query protocol, POST /) and S3
-# HeadObject of a 1 KiB object, from 1, 4 and 16 keep-alive clients. The client is
+# The calls are STS GetCallerIdentity (query protocol, POST /), Athena
+# GetDataCatalog of a HIVE catalog (JSON 1.1 protocol), Lambda GetPolicy of
+# a function with one permission (REST, GET) and S3 HeadObject of a 1 KiB
+# object. Each runs from 1, 4 and 16 keep-alive clients, and the run with 1
+# client also gives the sequential latency p50 and p99. bench/api_setup.py creates the
+# catalog and the function on both servers. The client is
 # bench/bench_http.c (C, libcurl, src/aws/sigv4.h signing every request),
 # running on the same 2 cores as the server. For each operation and client
 # count the two servers run back to back, owlery first.
@@ -44,35 +48,54 @@ done
 
 head -c 1024 /dev/urandom >"$work/object"
 printf 'Action=GetCallerIdentity&Version=2011-06-15' >"$work/sts.form"
+printf '{"Name":"bench"}' >"$work/catalog.json"
 "$client" calls s3 PUT /bench - >/dev/null
 for endpoint in "$owlery_endpoint" "$moto_endpoint"; do
     BENCH_ENDPOINT=$endpoint "$client" calls s3 PUT /bench/object "$work/object" >/dev/null
+    "$moto_python" "$root/bench/api_setup.py" "$endpoint"
 done
 
 # Runs one rate measurement against endpoint $1 with $2 clients for
-# operation $3 and prints calls/s; the full result line goes to stderr.
+# operation $3 and leaves its result line in $work/rate-$4 ($4 names the
+# server); the result line also goes to stderr.
 measure() {
+    server=$4
+    target=
     case $3 in
         sts) set -- "$1" "$2" sts POST / "$work/sts.form" ;;
+        catalog)
+            target=AmazonAthena.GetDataCatalog
+            set -- "$1" "$2" athena POST / "$work/catalog.json"
+            ;;
+        policy) set -- "$1" "$2" lambda GET /2015-03-31/functions/bench-policy/policy - ;;
         head) set -- "$1" "$2" s3 HEAD /bench/object - ;;
     esac
-    BENCH_ENDPOINT=$1 "$client" rate "$3" "$4" "$5" "$6" "$2" "$seconds" "$max_calls" >"$work/rate"
-    echo "$1 $3 $4: $(grep '^result' "$work/rate")" >&2
-    bench_field calls_per_s "$work/rate"
+    BENCH_ENDPOINT=$1 BENCH_TARGET=$target "$client" rate "$3" "$4" "$5" "$6" "$2" "$seconds" "$max_calls" >"$work/rate-$server"
+    echo "$1 $3 $4 $5: $(grep '^result' "$work/rate-$server")" >&2
 }
 
-for operation in sts head; do
+for operation in sts catalog policy head; do
     case $operation in
         sts) name=get_caller_identity ;;
+        catalog) name=get_data_catalog ;;
+        policy) name=get_policy ;;
         head) name=head_object ;;
     esac
     for clients in $client_counts; do
-        owlery_rate=$(measure "$owlery_endpoint" "$clients" "$operation")
-        moto_rate=$(measure "$moto_endpoint" "$clients" "$operation")
+        measure "$owlery_endpoint" "$clients" "$operation" owlery
+        measure "$moto_endpoint" "$clients" "$operation" moto
+        owlery_rate=$(bench_field calls_per_s "$work/rate-owlery")
+        moto_rate=$(bench_field calls_per_s "$work/rate-moto")
         target=-
         [ "$clients" = 16 ] && target='>=20000'
         echo "metric ${name}_owlery_${clients}clients $owlery_rate calls/s $target"
         echo "metric ${name}_moto_${clients}clients $moto_rate calls/s -"
         echo "metric ${name}_owlery_vs_moto_${clients}clients $(awk -v a="$owlery_rate" -v b="$moto_rate" 'BEGIN { printf "%.1f", a / b }') ratio >=20"
+        if [ "$clients" = 1 ]; then
+            for server in owlery moto; do
+                echo "metric ${name}_${server}_sequential_p50 $(bench_field p50_ms "$work/rate-$server") ms -"
+                echo "metric ${name}_${server}_sequential_p99 $(bench_field p99_ms "$work/rate-$server") ms -"
+            done
+        fi
     done
 done

@@ -21,9 +21,18 @@
  *   rate SERVICE METHOD PATH BODY CLIENTS SECONDS MAX_CALLS
  *       the same request from CLIENTS threads until SECONDS pass or
  *       MAX_CALLS complete. Prints calls/s and latency percentiles.
+ *   query SQL_FILE CATALOG DATABASE OUTPUT_LOCATION RUNS first|all
+ *       runs the Athena query RUNS times, one after another: each run is
+ *       StartQueryExecution, GetQueryExecution every 0.5 ms until the state
+ *       is final, then GetQueryResults (1,000 rows a page) for the first
+ *       page or for all pages. Prints the times of each run and their
+ *       percentiles, and fails when a run does not end in SUCCEEDED.
  *
  * BODY is a file name, or "-" for an empty body. Services other than s3
  * sign the body's SHA-256; s3 requests are signed with UNSIGNED-PAYLOAD.
+ * Requests to the athena service use the JSON 1.1 protocol: BENCH_TARGET
+ * names the operation for the calls and rate modes (X-Amz-Target, for
+ * example AmazonAthena.GetDataCatalog).
  * A request fails when the status is not 2xx or when a Lambda invocation
  * returns X-Amz-Function-Error; every mode exits 1 after any failure.
  */
@@ -32,6 +41,7 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <openssl/sha.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -50,6 +60,7 @@ static const char *endpoint;    /* http://127.0.0.1:PORT */
 static const char *host_header; /* 127.0.0.1:PORT */
 static sigv4_credentials credentials;
 static const char *region;
+static const char *amz_target; /* BENCH_TARGET: X-Amz-Target of athena requests */
 
 static double now_seconds(void)
 {
@@ -108,6 +119,8 @@ static const char *content_type_for(const char *service)
         return "application/x-www-form-urlencoded; charset=utf-8";
     if (strcmp(service, "lambda") == 0)
         return "application/json";
+    if (strcmp(service, "athena") == 0)
+        return "application/x-amz-json-1.1";
     return NULL;
 }
 
@@ -121,6 +134,7 @@ typedef struct client {
     int io_fd;           /* file a request body is read from, or a response body written to, or -1 */
     int write_to_fd;     /* write the response body to io_fd (GET into a file) */
     int keep_body;       /* append the response body to body */
+    const char *target;  /* X-Amz-Target of the next request, or NULL */
     char *body;
     size_t body_len;
 } client;
@@ -185,6 +199,7 @@ static void client_init(client *c)
     curl_easy_setopt(c->curl, CURLOPT_UPLOAD_BUFFERSIZE, (long)BENCH_IO_BUFFER);
     /* No proxy from the environment, so every request stays on loopback. */
     curl_easy_setopt(c->curl, CURLOPT_PROXY, "");
+    c->target = amz_target;
 }
 
 static void client_free(client *c)
@@ -234,6 +249,10 @@ static int client_send(client *c, const char *service, const char *method, const
     }
     if (content_type) {
         snprintf(line, sizeof line, "Content-Type: %s", content_type);
+        c->headers = curl_slist_append(c->headers, line);
+    }
+    if (c->target) {
+        snprintf(line, sizeof line, "X-Amz-Target: %s", c->target);
         c->headers = curl_slist_append(c->headers, line);
     }
     c->headers = curl_slist_append(c->headers, "Expect:");
@@ -461,10 +480,155 @@ static int run_rate(int argc, char **argv)
     return failures ? 1 : 0;
 }
 
+/* ---- Athena queries ------------------------------------------------------ */
+
+/*
+ * Sends one Athena operation with a JSON body and returns the parsed
+ * response (the caller frees it), or exits on a transport error, a non-2xx
+ * status or a body that is not a JSON object.
+ */
+static json_t *athena_call(client *c, const char *operation, json_t *request)
+{
+    char target[128];
+    snprintf(target, sizeof target, "AmazonAthena.%s", operation);
+    c->target = target;
+    c->keep_body = 1;
+    char *body = json_dumps(request, JSON_COMPACT);
+    int ok = client_send(c, "athena", "POST", "/", body, strlen(body), -1);
+    free(body);
+    c->target = amz_target;
+    if (!ok) {
+        fprintf(stderr, "bench_http: %s returned status %ld: %s\n", operation, c->status,
+                c->body_len ? c->body : "(no body)");
+        exit(1);
+    }
+    json_error_t error;
+    json_t *response = json_loadb(c->body ? c->body : "", c->body_len, 0, &error);
+    if (!json_is_object(response)) {
+        fprintf(stderr, "bench_http: %s returned a body that is not a JSON object: %s\n", operation,
+                error.text);
+        exit(1);
+    }
+    return response;
+}
+
+/* Times of one query run, in seconds from the StartQueryExecution request. */
+typedef struct query_times {
+    double succeeded; /* GetQueryExecution returned SUCCEEDED */
+    double first_page;
+    double all_pages;
+    long rows; /* data rows on the pages read, without the header row */
+} query_times;
+
+static void query_run_once(client *c, const char *sql, const char *catalog, const char *database,
+                           const char *output, int all_pages, query_times *times)
+{
+    double t0 = now_seconds();
+    json_t *request = json_pack("{s:s, s:{s:s, s:s}, s:{s:s}}", "QueryString", sql,
+                                "QueryExecutionContext", "Catalog", catalog, "Database", database,
+                                "ResultConfiguration", "OutputLocation", output);
+    json_t *response = athena_call(c, "StartQueryExecution", request);
+    json_decref(request);
+    char id[128];
+    snprintf(id, sizeof id, "%s", json_string_value(json_object_get(response, "QueryExecutionId")));
+    json_decref(response);
+
+    request = json_pack("{s:s}", "QueryExecutionId", id);
+    for (;;) {
+        response = athena_call(c, "GetQueryExecution", request);
+        json_t *status = json_object_get(json_object_get(response, "QueryExecution"), "Status");
+        const char *state = json_string_value(json_object_get(status, "State"));
+        if (state && strcmp(state, "SUCCEEDED") == 0) {
+            json_decref(response);
+            break;
+        }
+        if (state && (strcmp(state, "FAILED") == 0 || strcmp(state, "CANCELLED") == 0)) {
+            const char *reason = json_string_value(json_object_get(status, "StateChangeReason"));
+            fprintf(stderr, "bench_http: query %s ended in %s: %s\n", id, state,
+                    reason ? reason : "(no reason)");
+            exit(1);
+        }
+        json_decref(response);
+        usleep(500);
+    }
+    json_decref(request);
+    times->succeeded = now_seconds() - t0;
+
+    times->rows = -1; /* the first page starts with the header row */
+    char *token = NULL;
+    int page = 0;
+    do {
+        request = json_pack("{s:s, s:i}", "QueryExecutionId", id, "MaxResults", 1000);
+        if (token)
+            json_object_set_new(request, "NextToken", json_string(token));
+        response = athena_call(c, "GetQueryResults", request);
+        json_decref(request);
+        free(token);
+        token = NULL;
+        times->rows += (long)json_array_size(
+            json_object_get(json_object_get(response, "ResultSet"), "Rows"));
+        const char *next = json_string_value(json_object_get(response, "NextToken"));
+        if (next && *next)
+            token = strdup(next);
+        json_decref(response);
+        if (page++ == 0)
+            times->first_page = now_seconds() - t0;
+    } while (token && all_pages);
+    free(token);
+    times->all_pages = now_seconds() - t0;
+}
+
+/* Prints the median, 99th percentile and lowest value of values (n > 0), in ms. */
+static void print_percentiles(const char *name, double *values, int n)
+{
+    qsort(values, (size_t)n, sizeof *values, compare_double);
+    printf(" %s_p50_ms=%.3f %s_p99_ms=%.3f %s_min_ms=%.3f", name, values[n / 2] * 1e3, name,
+           values[(int)((double)n * 0.99)] * 1e3, name, values[0] * 1e3);
+}
+
+static int run_query(int argc, char **argv)
+{
+    if (argc != 6 || (strcmp(argv[5], "first") != 0 && strcmp(argv[5], "all") != 0))
+        die("usage: query SQL_FILE CATALOG DATABASE OUTPUT_LOCATION RUNS first|all", NULL);
+    size_t sql_len;
+    char *sql = read_file(argv[0], &sql_len);
+    int runs = atoi(argv[4]);
+    if (runs < 1)
+        die("invalid RUNS", argv[4]);
+    int all_pages = strcmp(argv[5], "all") == 0;
+    double *succeeded = calloc((size_t)runs, sizeof(double));
+    double *first_page = calloc((size_t)runs, sizeof(double));
+    double *total = calloc((size_t)runs, sizeof(double));
+    client c;
+    client_init(&c);
+    long rows = 0;
+    for (int i = 0; i < runs; i++) {
+        query_times times;
+        query_run_once(&c, sql, argv[1], argv[2], argv[3], all_pages, &times);
+        printf("run %d succeeded_ms=%.3f first_page_ms=%.3f total_ms=%.3f rows=%ld\n", i,
+               times.succeeded * 1e3, times.first_page * 1e3, times.all_pages * 1e3, times.rows);
+        succeeded[i] = times.succeeded;
+        first_page[i] = times.first_page;
+        total[i] = times.all_pages;
+        rows = times.rows;
+    }
+    printf("result runs=%d rows=%ld", runs, rows);
+    print_percentiles("succeeded", succeeded, runs);
+    print_percentiles("first_page", first_page, runs);
+    print_percentiles("total", total, runs);
+    printf("\n");
+    client_free(&c);
+    free(succeeded);
+    free(first_page);
+    free(total);
+    free(sql);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_http calls|put-file|get-file|put-many|get-many|rate ARGS "
+        fprintf(stderr, "usage: bench_http calls|put-file|get-file|put-many|get-many|rate|query ARGS "
                         "(see bench/bench_http.c)\n");
         return 2;
     }
@@ -473,6 +637,7 @@ int main(int argc, char **argv)
     credentials.access_key_id = getenv("BENCH_ACCESS_KEY");
     credentials.secret_access_key = getenv("BENCH_SECRET_KEY");
     region = getenv("BENCH_REGION") ? getenv("BENCH_REGION") : "us-east-1";
+    amz_target = getenv("BENCH_TARGET") && *getenv("BENCH_TARGET") ? getenv("BENCH_TARGET") : NULL;
     if (!credentials.access_key_id || !credentials.secret_access_key)
         die("BENCH_ACCESS_KEY and BENCH_SECRET_KEY must be set", NULL);
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -487,6 +652,8 @@ int main(int argc, char **argv)
         rc = run_many(mode[0] == 'p', argc - 2, argv + 2);
     else if (strcmp(mode, "rate") == 0)
         rc = run_rate(argc - 2, argv + 2);
+    else if (strcmp(mode, "query") == 0)
+        rc = run_query(argc - 2, argv + 2);
     else
         die("unknown mode or wrong argument count", mode);
     curl_global_cleanup();

@@ -15,8 +15,8 @@
 #     get_table call.
 #   - connector_cold_first_gettable: through owlery serve, the first Invoke
 #     of a freshly created function, from sending Invoke to its response.
-#     It adds unpacking the package, starting the instance in its sandbox
-#     and owlery's Invoke path.
+#     It adds starting the instance in its sandbox and owlery's Invoke
+#     path (owlery extracts the package at CreateFunction).
 #   - connector_warm_gettable_p50/p99 and calls/s: getTable by Invoke on a
 #     warm instance, end to end through owlery serve, from one client.
 # Each cold figure is the median of BENCH_CONNECTOR_COLD starts.
