@@ -182,7 +182,7 @@ static json_t *source_call(aws_call *call, const metadata_source *source, const 
     json_decref(envelope);
 
     lambda_caller_result result;
-    lambda_invoke_as_caller(call, source->function_arn, payload, strlen(payload), &result);
+    athena_function_invoke(call, source->function_arn, payload, strlen(payload), &result);
     free(payload);
     owl_buf cause = OWL_BUF_INIT;
     switch (result.status) {

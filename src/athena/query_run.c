@@ -216,7 +216,7 @@ static json_t *function_call(query_run *run, const char *catalog, const char *fu
     char *payload = json_dumps(envelope, JSON_COMPACT);
     json_decref(envelope);
     lambda_caller_result result;
-    lambda_invoke_as_caller(&run->call, function_arn, payload, strlen(payload), &result);
+    athena_function_invoke(&run->call, function_arn, payload, strlen(payload), &result);
     free(payload);
 
     json_t *body = NULL;
