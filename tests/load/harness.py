@@ -62,11 +62,13 @@ def items_expected():
 
 
 def make_client(endpoint, service, key, region="us-east-1", pool=10, read_timeout=60):
-    """Returns a boto3 client without retries, so every failure is counted once."""
+    """Returns a boto3 client that sends each request once, so every failure is counted.
+    (Legacy mode's max_attempts=1, used by the integration tests, still retries once.)"""
     return boto3.client(
         service, endpoint_url=endpoint, region_name=region,
         aws_access_key_id=key[0], aws_secret_access_key=key[1],
-        config=botocore.config.Config(retries={"max_attempts": 1}, max_pool_connections=pool,
+        config=botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 1},
+                                      max_pool_connections=pool,
                                       read_timeout=read_timeout, connect_timeout=10))
 
 
