@@ -661,6 +661,11 @@ def test_disk_full_put_fails_cleanly(tmp_path):
         assert 400 <= status < 600
         assert code and message, response
         assert scenario.server.alive(), scenario.server.log()[-4000:]
+        spool_errors = [line for line in scenario.server.log().splitlines()
+                        if "event=s3_spool_failed" in line]
+        print(f"log: {spool_errors[-1] if spool_errors else 'no event=s3_spool_failed line'}")
+        assert spool_errors, "the log does not say why the upload failed"
+        assert "No space left on device" in spool_errors[-1]
 
         # Reads keep working on the full disk.
         for key, expected in acknowledged.items():
