@@ -108,6 +108,10 @@ class UploadLedger:
         # The key that one worker overwrites: every version sent, and the last acknowledged.
         self.overwrite_versions = {}  # sha256 -> length
         self.overwrite_acknowledged = None
+        # Multipart uploads whose CreateMultipartUpload got a 200:
+        # upload id -> (key, {part number: (ETag, size) of each part that got a 200}).
+        self.uploads = {}
+        self.completions_attempted = set()
 
     def attempt(self, key, body):
         with self.lock:
@@ -127,12 +131,20 @@ def upload_workers(endpoint, ledger, rng, round_number):
     def multipart_upload(s3, key, body):
         parts = [body[:5 * MIB], body[5 * MIB:]]
         upload = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
-        etags = [s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=n,
-                                Body=part)["ETag"] for n, part in enumerate(parts, start=1)]
+        acknowledged_parts = {}
+        with ledger.lock:
+            ledger.uploads[upload] = (key, acknowledged_parts)
+        for number, part in enumerate(parts, start=1):
+            etag = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=number,
+                                  Body=part)["ETag"]
+            with ledger.lock:
+                acknowledged_parts[number] = (etag, len(part))
+        with ledger.lock:
+            ledger.completions_attempted.add(upload)
         s3.complete_multipart_upload(
             Bucket=bucket, Key=key, UploadId=upload,
-            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": etag}
-                                       for n, etag in enumerate(etags, start=1)]})
+            MultipartUpload={"Parts": [{"PartNumber": number, "ETag": etag}
+                                       for number, (etag, _) in acknowledged_parts.items()]})
 
     def writer(kind, index, body_size, write):
         """A worker that writes new keys KIND/rROUND/wINDEX/SEQUENCE until stopped."""
@@ -208,6 +220,32 @@ def test_kill9_during_uploads(scenario):
             assert digest(body) == expected_digest, f"{key} is torn"
     assert set(ledger.acknowledged) <= set(listed)
 
+    # An unfinished multipart upload keeps every part that got a 200, and completes.
+    resumed = 0
+    for upload, (key, parts) in ledger.uploads.items():
+        if key in ledger.acknowledged:
+            continue
+        try:
+            listed_parts = s3.list_parts(Bucket="crash", Key=key,
+                                         UploadId=upload).get("Parts", [])
+        except botocore.exceptions.ClientError as exc:
+            # Only a completion that got no reply may have finished the upload.
+            assert exc.response["Error"]["Code"] == "NoSuchUpload", exc.response
+            assert upload in ledger.completions_attempted, f"upload {upload} of {key} is gone"
+            assert key in listed, f"upload {upload} of {key} is gone without its object"
+            continue
+        stored = {part["PartNumber"]: (part["ETag"], part["Size"]) for part in listed_parts}
+        for number, etag_and_size in parts.items():
+            assert stored.get(number) == etag_and_size, f"part {number} of {key} was lost"
+        if len(parts) == 2:
+            s3.complete_multipart_upload(
+                Bucket="crash", Key=key, UploadId=upload,
+                MultipartUpload={"Parts": [{"PartNumber": number, "ETag": etag}
+                                           for number, (etag, _) in sorted(parts.items())]})
+            body = s3.get_object(Bucket="crash", Key=key)["Body"].read()
+            assert digest(body) == ledger.attempted[key][0], f"{key} completed with other bytes"
+            resumed += 1
+
     # The overwritten key contains one whole version: the last acknowledged or a later one.
     if ledger.overwrite_acknowledged:
         body = s3.get_object(Bucket="crash", Key="overwritten")["Body"].read()
@@ -218,7 +256,8 @@ def test_kill9_during_uploads(scenario):
     s3.put_object(Bucket="crash", Key="after-restart", Body=b"still writable")
     assert s3.get_object(Bucket="crash", Key="after-restart")["Body"].read() == b"still writable"
     print(f"{len(ledger.acknowledged)} acknowledged writes intact, {unacknowledged} "
-          f"unacknowledged ones complete, {len(ledger.attempted) - len(listed) + 1} absent")
+          f"unacknowledged ones complete, {len(ledger.attempted) - len(listed) + 1} absent, "
+          f"{resumed} unfinished multipart uploads completed after the restart")
 
 
 class ChangeLedger:
