@@ -427,11 +427,28 @@ def test_kill9_during_queries(job):
             assert status["StateChangeReason"] == RESTART_REASON, status
     assert set(states.values()) <= {"SUCCEEDED", "FAILED"}
 
+    # A result object is absent or whole, and a SUCCEEDED query has one.
+    s3 = job.client("s3", CONSUMER_KEY, region="eu-central-1")
+    prefix = harness.RESULTS[len(f"s3://{harness.RESULTS_BUCKET}/"):]
+    result_objects = 0
+    for query_id, sql in started.items():
+        try:
+            body = s3.get_object(Bucket=harness.RESULTS_BUCKET,
+                                 Key=f"{prefix}{query_id}.csv")["Body"].read()
+        except botocore.exceptions.ClientError as exc:
+            assert exc.response["Error"]["Code"] == "NoSuchKey", exc.response
+            assert states[query_id] == "FAILED", f"SUCCEEDED query {query_id} has no results"
+            continue
+        result_objects += 1
+        lines = [",".join(f'"{cell}"' for cell in row) for row in expected[sql]]
+        assert body.decode().splitlines() == lines, f"results of {query_id} are torn"
+
     after = harness.run_query(athena, harness.ITEMS_QUERY)
     assert after["Status"]["State"] == "SUCCEEDED", after["Status"]
     assert harness.result_rows(athena, after["QueryExecutionId"]) == expected[harness.ITEMS_QUERY]
     counts = {state: list(states.values()).count(state) for state in ("SUCCEEDED", "FAILED")}
-    print(f"{len(started)} started queries all final after the restart: {counts}")
+    print(f"{len(started)} started queries all final after the restart: {counts}, "
+          f"{result_objects} whole result objects")
 
 
 # ---------------------------------------------------------------------------

@@ -33,8 +33,8 @@ sys.path.insert(0, INTEGRATION)
 
 from conftest import (CONSUMER, CONSUMER_KEY, PRODUCER, PRODUCER_KEY,  # noqa: E402
                       OwleryServer, create_account)
-from test_connector import (BUILD, CONNECTOR_BUILD, ROLE, Metastore, make_table,  # noqa: E402
-                            thrift_client)
+from test_connector import (BUILD, CONNECTOR_BUILD, ROLE, Metastore,  # noqa: E402
+                            create_execution_role, make_table, thrift_client)
 
 FUNCTION = "external-hms-service-new"
 FUNCTION_ARN = f"arn:aws:lambda:us-east-1:{PRODUCER}:function:{FUNCTION}"
@@ -162,7 +162,8 @@ class Scenario:
     # --- the job --------------------------------------------------------
 
     def setup_producer(self, tables=("items",), function_env=None, function_timeout=30):
-        """Puts the table data, creates the tables in the metastore, deploys the connector."""
+        """Puts the table data, creates the tables in the metastore, deploys the connector
+    with its execution role."""
         s3 = self.client("s3")
         s3.create_bucket(Bucket=DATA_BUCKET)
         s3.put_object(Bucket=DATA_BUCKET, Key=ITEMS_KEY, Body=ITEMS_CSV)
@@ -181,6 +182,7 @@ class Scenario:
             hms_client.create_table(make_table(ttypes, "sales", name, partitioned=False))
         transport.close()
 
+        create_execution_role(self.server, spill_policy=None)
         environment = {"HMS_URIS": f"thrift://127.0.0.1:{self.metastore.port}",
                        **(function_env or {})}
         self.deploy_function(FUNCTION, build_connector_zip(), environment=environment,

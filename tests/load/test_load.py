@@ -194,6 +194,10 @@ def test_mixed_load(scenario):
     assert scenario.server.alive(), scenario.server.log()[-4000:]
     print_report(recorder, elapsed, harness.peak_rss_kib(scenario.server.process.pid))
 
+    errors_logged = [line for line in scenario.server.log().splitlines()
+                     if " level=error " in line or " level=warn " in line]
+    assert errors_logged == [], "owlery serve logged errors under load:\n" + \
+        "\n".join(errors_logged[:20])
     failures = [f"{kind}: {error}" for kind, errors in recorder.errors.items() for error in errors]
     assert failures == [], f"{len(failures)} calls failed, first ones:\n" + "\n".join(failures[:20])
     for kind in KINDS:
