@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -505,6 +506,44 @@ def test_metastore_killed_mid_listing(tmp_path):
         job.stop()
 
 
+def test_metastore_paused_mid_listing(tmp_path):
+    """SIGSTOP makes the metastore accept and never reply until SIGCONT. The
+    page asked meanwhile times out, and the late reply to it must not be
+    taken as the reply to a later call."""
+    print("\n[metastore-paused] seed not used")
+    tables = [f"t{i:03d}" for i in range(120)]
+    job = harness.Scenario(tmp_path).start()
+    try:
+        job.setup_producer(tables=tables, function_env={"HMS_SOCKET_TIMEOUT_MS": "1000"})
+        job.setup_consumer()
+        athena = job.athena()
+        names, token = list_page(athena)
+        assert names == tables[:50]
+
+        os.kill(job.metastore.process.pid, signal.SIGSTOP)
+        try:
+            with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+                list_page(athena, token)
+        finally:
+            os.kill(job.metastore.process.pid, signal.SIGCONT)
+        code, message, status = error_of(excinfo)
+        print(f"metastore paused: {status} {code}: {message}")
+        assert code == "MetadataException"
+        assert "MetastoreTimeout" in message
+        assert f"metastore thrift://127.0.0.1:{job.metastore.port}" in message
+
+        more, token = list_page(athena, token)
+        assert more == tables[50:100]
+        table = athena.get_table_metadata(CatalogName="ehms", DatabaseName="sales",
+                                          TableName="t007")["TableMetadata"]
+        assert table["Name"] == "t007"
+        more, token = list_page(athena, token)
+        assert more == tables[100:]
+        assert token is None
+    finally:
+        job.stop()
+
+
 class SilentMetastore:
     """A loopback listener that accepts connections and never sends a byte."""
 
@@ -698,6 +737,8 @@ def test_disk_full_put_fails_cleanly(tmp_path):
                                     with_metastore=False).start()
         s3 = scenario.client("s3")
         s3.create_bucket(Bucket="full")
+        s3.create_bucket(Bucket="results")
+        athena = scenario.client("athena", region="eu-central-1")
         acknowledged = {}
         failure = None
         for sequence in range(64):
@@ -733,13 +774,17 @@ def test_disk_full_put_fails_cleanly(tmp_path):
         # space SQLite has already allocated or fail with an error, and nothing crashes.
         filler = fill_up(mount_point / "filler")
         control = {}
+        query_ids = []
         for name, call in [
                 ("CreateBucket", lambda: s3.create_bucket(Bucket="made-when-full")),
                 ("PutObject", lambda: s3.put_object(Bucket="full", Key="empty", Body=b"")),
-                ("CreateDataCatalog", lambda: scenario.client(
-                    "athena", region="eu-central-1").create_data_catalog(
+                ("CreateDataCatalog", lambda: athena.create_data_catalog(
                     Name="made_when_full", Type="HIVE",
-                    Parameters={"metadata-function": harness.FUNCTION_ARN}))]:
+                    Parameters={"metadata-function": harness.FUNCTION_ARN})),
+                ("StartQueryExecution", lambda: query_ids.append(athena.start_query_execution(
+                    QueryString="SELECT 42 AS answer",
+                    ResultConfiguration={"OutputLocation": "s3://results/full/"})[
+                    "QueryExecutionId"]))]:
             try:
                 call()
                 control[name] = "ok"
@@ -752,6 +797,15 @@ def test_disk_full_put_fails_cleanly(tmp_path):
             assert scenario.server.alive(), scenario.server.log()[-4000:]
         if control["PutObject"] == "ok":
             acknowledged["empty"] = digest(b"")
+        # A query started on the full disk ends, SUCCEEDED or FAILED with a reason.
+        for query_id in query_ids:
+            execution = harness.wait_query(athena, query_id, timeout=60)
+            status = execution["Status"]
+            print(f"query {query_id} with 0 bytes free: {status['State']}: "
+                  f"{status.get('StateChangeReason', '')}")
+            assert status["State"] in ("SUCCEEDED", "FAILED"), status
+            if status["State"] == "FAILED":
+                assert status.get("StateChangeReason"), status
 
         filler.unlink()
         ballast.unlink()
@@ -768,10 +822,17 @@ def test_disk_full_put_fails_cleanly(tmp_path):
             assert digest(s3.get_object(Bucket="full", Key=key)["Body"].read()) == expected
         listed = [item["Key"] for item in s3.list_objects_v2(Bucket="full").get("Contents", [])]
         assert listed == sorted(acknowledged)
+        athena = scenario.client("athena", region="eu-central-1")
+        for query_id in query_ids:
+            status = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"][
+                "Status"]
+            assert status["State"] in ("SUCCEEDED", "FAILED"), status
+            if status["State"] == "SUCCEEDED":
+                assert harness.result_rows(athena, query_id) == [["answer"], ["42"]]
         buckets = {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}
         assert ("made-when-full" in buckets) == (control["CreateBucket"] == "ok")
-        catalogs = {summary["CatalogName"] for summary in scenario.client(
-            "athena", region="eu-central-1").list_data_catalogs()["DataCatalogsSummary"]}
+        catalogs = {summary["CatalogName"]
+                    for summary in athena.list_data_catalogs()["DataCatalogsSummary"]}
         assert ("made_when_full" in catalogs) == (control["CreateDataCatalog"] == "ok")
         print(f"{len(acknowledged)} objects readable after freeing space and a restart")
     finally:
