@@ -113,14 +113,21 @@ class UploadLedger:
         # upload id -> (key, {part number: (ETag, size) of each part that got a 200}).
         self.uploads = {}
         self.completions_attempted = set()
+        self.deletes_attempted = set()
+        self.deleted = set()  # keys whose DeleteObject got a 204
 
-    def attempt(self, key, body):
+    def attempt(self, key, sha256, size):
         with self.lock:
-            self.attempted[key] = (digest(body), len(body))
+            self.attempted[key] = (sha256, size)
 
-    def acknowledge(self, key, body):
+    def acknowledge(self, key, sha256):
         with self.lock:
-            self.acknowledged[key] = digest(body)
+            self.acknowledged[key] = sha256
+
+    def settled_keys(self):
+        """Returns the acknowledged keys that no delete has touched, in a stable order."""
+        with self.lock:
+            return sorted(set(self.acknowledged) - self.deletes_attempted)
 
 
 def upload_workers(endpoint, ledger, rng, round_number):
@@ -157,12 +164,12 @@ def upload_workers(endpoint, ledger, rng, round_number):
                 key = f"{kind}/r{round_number}/w{index}/{sequence:05d}"
                 sequence += 1
                 body = local.randbytes(body_size(local))
-                ledger.attempt(key, body)
+                ledger.attempt(key, digest(body), len(body))
                 try:
                     write(s3, key, body)
                 except Exception:  # the server died under the request
                     continue
-                ledger.acknowledge(key, body)
+                ledger.acknowledge(key, digest(body))
         return work
 
     def put_size(local):
@@ -186,9 +193,42 @@ def upload_workers(endpoint, ledger, rng, round_number):
             with ledger.lock:
                 ledger.overwrite_acknowledged = digest(body)
 
+    # Objects of earlier rounds: the even ones get deleted, the odd ones copied.
+    earlier = ledger.settled_keys()
+
+    def delete(stop):
+        s3 = harness.make_client(endpoint, "s3", PRODUCER_KEY)
+        for key in earlier[::2]:
+            if stop.is_set():
+                return
+            with ledger.lock:
+                ledger.deletes_attempted.add(key)
+            try:
+                s3.delete_object(Bucket=bucket, Key=key)
+            except Exception:  # the server died under the request
+                return
+            with ledger.lock:
+                ledger.deleted.add(key)
+
+    def copy(stop):
+        s3 = harness.make_client(endpoint, "s3", PRODUCER_KEY)
+        for sequence, source in enumerate(earlier[1::2]):
+            if stop.is_set():
+                return
+            key = f"copy/r{round_number}/{sequence:05d}"
+            with ledger.lock:
+                sha256, size = ledger.attempted[source]
+            ledger.attempt(key, sha256, size)
+            try:
+                s3.copy_object(Bucket=bucket, Key=key,
+                               CopySource={"Bucket": bucket, "Key": source})
+            except Exception:  # the server died under the request
+                return
+            ledger.acknowledge(key, sha256)
+
     return ([writer("put", i, put_size, put_object) for i in range(4)]
             + [writer("multipart", i, multipart_size, multipart_upload) for i in range(2)]
-            + [overwrite])
+            + [overwrite, delete, copy])
 
 
 def test_kill9_during_uploads(scenario):
@@ -202,9 +242,9 @@ def test_kill9_during_uploads(scenario):
         print(f"round {round_number}: killed after {delay:.2f} s")
 
     s3 = scenario.client("s3")
-    for key, expected in ledger.acknowledged.items():
+    for key in ledger.settled_keys():
         body = s3.get_object(Bucket="crash", Key=key)["Body"].read()
-        assert digest(body) == expected, f"acknowledged {key} lost its bytes"
+        assert digest(body) == ledger.acknowledged[key], f"acknowledged {key} lost its bytes"
 
     listed = {item["Key"]: item["Size"] for page in s3.get_paginator("list_objects_v2").paginate(
         Bucket="crash") for item in page.get("Contents", [])}
@@ -219,7 +259,9 @@ def test_kill9_during_uploads(scenario):
             unacknowledged += 1
             body = s3.get_object(Bucket="crash", Key=key)["Body"].read()
             assert digest(body) == expected_digest, f"{key} is torn"
-    assert set(ledger.acknowledged) <= set(listed)
+    assert set(ledger.settled_keys()) <= set(listed)
+    for key in ledger.deleted:
+        assert key not in listed, f"{key} was deleted with a 204 but is back"
 
     # An unfinished multipart upload keeps every part that got a 200, and completes.
     resumed = 0
@@ -256,9 +298,10 @@ def test_kill9_during_uploads(scenario):
 
     s3.put_object(Bucket="crash", Key="after-restart", Body=b"still writable")
     assert s3.get_object(Bucket="crash", Key="after-restart")["Body"].read() == b"still writable"
-    print(f"{len(ledger.acknowledged)} acknowledged writes intact, {unacknowledged} "
-          f"unacknowledged ones complete, {len(ledger.attempted) - len(listed) + 1} absent, "
-          f"{resumed} unfinished multipart uploads completed after the restart")
+    copies = sum(1 for key in ledger.acknowledged if key.startswith("copy/"))
+    print(f"{len(ledger.settled_keys())} acknowledged writes intact ({copies} of them copies), "
+          f"{unacknowledged} unacknowledged ones complete, {len(ledger.deleted)} acknowledged "
+          f"deletes kept, {resumed} unfinished multipart uploads completed after the restart")
 
 
 class ChangeLedger:
