@@ -587,6 +587,85 @@ def test_metastore_paused_mid_listing(tmp_path):
         job.stop()
 
 
+def test_metastore_kill9_keeps_acknowledged_writes(tmp_path):
+    """owlery-metastore killed with SIGKILL while clients create tables and
+    add partitions: every create_table and add_partitions that returned is
+    there after the restart, through Thrift and through the catalog."""
+    rng = rng_for("metastore-writes")
+    job = harness.Scenario(tmp_path).start()
+    try:
+        job.setup_producer(tables=())
+        job.setup_consumer()
+        ttypes = job.hms[1]
+        tables_created, partitions_added = set(), set()
+        lock = threading.Lock()
+
+        def writer(index):
+            def work(stop):
+                sequence = 0
+                try:
+                    client, transport = harness.thrift_client(job.hms, job.metastore.port)
+                except Exception:  # the metastore died before the connection
+                    return
+                try:
+                    while not stop.is_set():
+                        name = f"w{index}_{sequence:04d}"
+                        sequence += 1
+                        table = harness.make_table(ttypes, "sales", name, partitioned=True)
+                        client.create_table(table)
+                        with lock:
+                            tables_created.add(name)
+                        partitions = []
+                        for day in range(3):
+                            sd = ttypes.StorageDescriptor(**vars(table.sd))
+                            sd.location = f"{table.sd.location}/dt=d{day}"
+                            partitions.append(ttypes.Partition(
+                                values=[f"d{day}"], dbName="sales", tableName=name,
+                                createTime=1700000000, lastAccessTime=0, sd=sd, parameters={}))
+                        client.add_partitions(partitions)
+                        with lock:
+                            partitions_added.update((name, f"dt=d{day}") for day in range(3))
+                except Exception:  # the metastore died under the call
+                    return
+                finally:
+                    transport.close()
+            return work
+
+        stop = threading.Event()
+        threads = [threading.Thread(target=writer(i), args=(stop,)) for i in range(3)]
+        for thread in threads:
+            thread.start()
+        delay = rng.uniform(0.3, 1.5)
+        time.sleep(delay)
+        job.metastore.process.kill()
+        job.metastore.process.wait()
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+        job.metastore.start()
+        print(f"killed owlery-metastore after {delay:.2f} s")
+
+        client, transport = harness.thrift_client(job.hms, job.metastore.port)
+        try:
+            stored = set(client.get_all_tables("sales"))
+            assert tables_created <= stored, sorted(tables_created - stored)[:5]
+            for name in stored:
+                names = set(client.get_partition_names("sales", name, -1))
+                expected = {p for table, p in partitions_added if table == name}
+                assert expected <= names, f"sales.{name} lost partitions {expected - names}"
+        finally:
+            transport.close()
+
+        athena = job.athena()
+        listed = [table["Name"] for page in athena.get_paginator("list_table_metadata").paginate(
+            CatalogName="ehms", DatabaseName="sales") for table in page["TableMetadataList"]]
+        assert set(listed) == stored
+        print(f"{len(tables_created)} acknowledged tables and {len(partitions_added)} "
+              f"acknowledged partitions intact, {len(stored)} tables listed through ehms")
+    finally:
+        job.stop()
+
+
 class SilentMetastore:
     """A loopback listener that accepts connections and never sends a byte."""
 

@@ -36,6 +36,9 @@ from conftest import (CONSUMER, CONSUMER_KEY, PRODUCER, PRODUCER_KEY,  # noqa: E
 from test_connector import (BUILD, CONNECTOR_BUILD, ROLE, Metastore,  # noqa: E402
                             create_execution_role, make_table, thrift_client)
 
+__all__ = ["BUILD", "CONSUMER", "CONSUMER_KEY", "PRODUCER", "PRODUCER_KEY", "make_table",
+           "thrift_client"]
+
 FUNCTION = "external-hms-service-new"
 FUNCTION_ARN = f"arn:aws:lambda:us-east-1:{PRODUCER}:function:{FUNCTION}"
 USER = "perf1-test"
@@ -254,5 +257,3 @@ def result_rows(athena, query_id):
         if not token:
             return rows
 
-
-__all__ = ["BUILD", "CONSUMER", "CONSUMER_KEY", "PRODUCER", "PRODUCER_KEY"]

@@ -194,6 +194,8 @@ def test_mixed_load(scenario):
     assert scenario.server.alive(), scenario.server.log()[-4000:]
     print_report(recorder, elapsed, harness.peak_rss_kib(scenario.server.process.pid))
 
+    throttled = scenario.server.log().count("event=athena_function_throttled")
+    print(f"catalog function calls that waited for a free instance: {throttled}")
     errors_logged = [line for line in scenario.server.log().splitlines()
                      if " level=error " in line or " level=warn " in line]
     assert errors_logged == [], "owlery serve logged errors under load:\n" + \
