@@ -13,6 +13,7 @@ Each thread writes only under its own prefix, so a listing of that prefix
 must return exactly the keys the thread has written."""
 
 import hashlib
+import json
 import os
 import random
 import threading
@@ -227,3 +228,29 @@ def test_mixed_load(scenario):
         assert harness.result_rows(athena, query_id) == expected_rows, query_id
     print(f"verified {len(acknowledged)} acknowledged objects and {len(succeeded)} "
           "succeeded queries")
+
+
+def test_warm_connector_logs_every_invocation(scenario):
+    """The connector logs each invocation after posting its response. One warm
+    instance invoked 250 times, more than the 200 lines the runtime keeps
+    between two invocations, still has each of those lines in the log."""
+    scenario.setup_producer()
+    lam = scenario.client("lambda")
+    payload = json.dumps({"requestContext": {"requestId": "load"}, "apiName": "getTable",
+                          "apiRequest": {"dbName": "sales", "tableName": "items"}}).encode()
+    request_ids = []
+    for _ in range(250):
+        response = lam.invoke(FunctionName=harness.FUNCTION, Payload=payload)
+        assert "FunctionError" not in response, response["Payload"].read()
+        request_ids.append(response["ResponseMetadata"]["RequestId"])
+
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        log = scenario.server.log()
+        if f"event=invocation request_id={request_ids[-1]}" in log:
+            break
+        time.sleep(0.1)
+    assert "event=function_log_suppressed" not in log
+    missing = [request_id for request_id in request_ids
+               if f"event=invocation request_id={request_id}" not in log]
+    assert missing == [], f"{len(missing)} of 250 invocation lines are missing from the log"
