@@ -7,8 +7,12 @@ BUILD_FUZZ  ?= build-fuzz
 JOBS        ?= $(shell nproc)
 FUZZ_SECONDS ?= 10
 CTEST_FLAGS ?= --output-on-failure
+LOAD_SECONDS ?= 30
+LOAD_CLIENTS ?= 64
+SUITE_PYTEST = OWLERY_BUILD=$(CURDIR)/$(BUILD) OWLERY_BIN=$(CURDIR)/$(BUILD)/bin \
+	/usr/bin/python3 -m pytest -q -s -p no:cacheprovider
 
-.PHONY: all deps build test test-unit test-integration test-sanitize test-fuzz fuzz demo bench connector-zip clean
+.PHONY: all deps build test test-unit test-integration test-load test-faults test-sanitize test-fuzz fuzz demo bench connector-zip clean
 
 all: build
 
@@ -19,10 +23,12 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# Everything CI runs: unit and black-box tests, the sanitizer build of the
-# unit tests, and every fuzz target for FUZZ_SECONDS.
+# Everything CI runs: unit and black-box tests, the load and fault suites,
+# the sanitizer build of the unit tests, and every fuzz target for FUZZ_SECONDS.
 test: build
 	cd $(BUILD) && ctest $(CTEST_FLAGS) -j $(JOBS)
+	@$(MAKE) --no-print-directory test-load
+	@$(MAKE) --no-print-directory test-faults
 	@$(MAKE) --no-print-directory test-sanitize
 	@$(MAKE) --no-print-directory test-fuzz
 
@@ -31,6 +37,16 @@ test-unit: build
 
 test-integration: build
 	cd $(BUILD) && ctest $(CTEST_FLAGS) -L integration
+
+# LOAD_CLIENTS threads against one owlery serve for LOAD_SECONDS; prints
+# calls, errors and latency percentiles per kind of call, and peak memory.
+test-load: build
+	cd tests/load && LOAD_SECONDS=$(LOAD_SECONDS) LOAD_CLIENTS=$(LOAD_CLIENTS) $(SUITE_PYTEST) test_load.py
+
+# kill -9 during writes and queries, a dead or hung metastore, failing
+# connector functions and a full disk; each case prints what it checked.
+test-faults: build
+	cd tests/faults && $(SUITE_PYTEST) test_faults.py
 
 # The connector function under test comes from the plain build: Lambda's
 # address-space limit on functions cannot hold AddressSanitizer's shadow memory.

@@ -8,15 +8,32 @@
  * NAME is 1-64 characters of [A-Za-z0-9_-]; QUALIFIER is 1-128 characters
  * of [A-Za-z0-9_$-]. Only the full ARN reaches another region, which is why
  * a catalog registered in eu-central-1 names a us-east-1 function by ARN.
+ *
+ * Also the invocation of a catalog's function as the caller, with retries
+ * while Lambda throttles it.
  */
 #include "athena/internal.h"
+
+#include "common/log.h"
+#include "common/util.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define FUNCTION_REF_MAX 256
 #define FUNCTION_REF_PARTS 8
+
+/*
+ * Lambda throttles an invocation when every instance of the function is busy.
+ * Athena retries it for up to THROTTLE_RETRY_MS, with a pause that doubles
+ * from THROTTLE_PAUSE_MIN_MS to THROTTLE_PAUSE_MAX_MS. So a burst of
+ * concurrent Athena calls waits for a free instance instead of failing.
+ */
+#define THROTTLE_RETRY_MS 10000
+#define THROTTLE_PAUSE_MIN_MS 5
+#define THROTTLE_PAUSE_MAX_MS 200
 
 static bool chars_valid(const char *text, size_t max, const char *extra)
 {
@@ -102,4 +119,26 @@ bool athena_function_resolve(const char *text, const char *region, const char *a
     int written = snprintf(arn, arnlen, "arn:%s:lambda:%s:%s:function:%s%s%s", partition, region,
                            account_id, name, qualifier ? ":" : "", qualifier ? qualifier : "");
     return written > 0 && (size_t)written < arnlen;
+}
+
+void athena_function_invoke(aws_call *call, const char *function_arn, const void *payload,
+                            size_t len, lambda_caller_result *out)
+{
+    int64_t deadline = owl_monotonic_ms() + THROTTLE_RETRY_MS;
+    long pause_ms = THROTTLE_PAUSE_MIN_MS;
+    int retries = 0;
+    for (;;) {
+        lambda_invoke_as_caller(call, function_arn, payload, len, out);
+        bool throttled = out->status == LAMBDA_CALLER_REJECTED && out->http_status == 429;
+        if (!throttled || owl_monotonic_ms() + pause_ms > deadline)
+            break;
+        lambda_caller_result_free(out);
+        struct timespec pause = {pause_ms / 1000, (pause_ms % 1000) * 1000000L};
+        nanosleep(&pause, NULL);
+        retries++;
+        pause_ms = pause_ms * 2 > THROTTLE_PAUSE_MAX_MS ? THROTTLE_PAUSE_MAX_MS : pause_ms * 2;
+    }
+    if (retries > 0)
+        owl_log_info("event=athena_function_throttled function=%s retries=%d status=%d",
+                     function_arn, retries, out->http_status);
 }

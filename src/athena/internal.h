@@ -12,6 +12,7 @@
 #include "athena/athena.h"
 #include "common/buf.h"
 #include "iam/account.h"
+#include "lambda/lambda.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -154,6 +155,15 @@ void athena_delete_data_catalog(aws_call *call);
  */
 bool athena_function_resolve(const char *text, const char *region, const char *account_id,
                              char *arn, size_t arnlen);
+
+/*
+ * Invokes function_arn as call's caller, as lambda_invoke_as_caller() does,
+ * but retries for up to 10 s while Lambda throttles the invocation (429
+ * TooManyRequestsException). The caller frees *out with
+ * lambda_caller_result_free().
+ */
+void athena_function_invoke(aws_call *call, const char *function_arn, const void *payload,
+                            size_t len, lambda_caller_result *out);
 
 /* ------------------------------------------------------------------------
  * Hive metastore structs (hive.c)

@@ -166,7 +166,7 @@ json_t *athena_metastore_call(aws_call *call, const athena_metastore *metastore,
     json_decref(envelope);
 
     lambda_caller_result result;
-    lambda_invoke_as_caller(call, metastore->function_arn, payload, strlen(payload), &result);
+    athena_function_invoke(call, metastore->function_arn, payload, strlen(payload), &result);
     free(payload);
     owl_buf cause = OWL_BUF_INIT;
     switch (result.status) {

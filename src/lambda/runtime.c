@@ -111,7 +111,10 @@ struct runtime_instance {
     /* Set when the instance must stop (timeout, DeleteFunction, stale configuration). */
     bool retired;
     invocation *current;
-    /* Output lines logged while no invocation ran, for the LAMBDA_LOG_LINES_MAX cap. */
+    /*
+     * Output lines logged since the last invocation ended, for the
+     * LAMBDA_LOG_LINES_MAX cap. Reset when the next invocation starts.
+     */
     int idle_log_lines;
     http_server *api;
     int log_fd;
@@ -949,6 +952,12 @@ void lambda_runtime_invoke(const lambda_function *fn, const char *request_id, co
     inv.state = INV_QUEUED;
     inv.queued_ms = owl_monotonic_ms();
     inst->current = &inv;
+    /*
+     * A runtime may log an invocation after posting its response (the
+     * connector logs its status line then), so the idle cap applies to each
+     * gap between invocations, not to the instance's whole life.
+     */
+    inst->idle_log_lines = 0;
     pthread_cond_broadcast(&rt.changed);
 
     while (inv.state != INV_DONE) {

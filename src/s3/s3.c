@@ -16,6 +16,7 @@
 #include "s3/internal.h"
 #include "s3/name.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -223,12 +224,23 @@ bool s3_authorize_quietly(s3_request *r, const char *action, const char *key,
 /* The body sink s3_begin() installs for uploads. */
 typedef struct upload_sink {
     s3_spool *spool;
+    int write_errno; /* errno of the first failed write (ENOSPC on a full disk), or 0 */
 } upload_sink;
+
+/* Writes data to the spool. On failure, stores the write's errno (EIO when unset) in *error. */
+static bool spool_write_errno(s3_spool *spool, const void *data, size_t len, int *error)
+{
+    errno = 0;
+    if (s3_spool_write(spool, data, len))
+        return true;
+    *error = errno ? errno : EIO;
+    return false;
+}
 
 static bool upload_sink_write(void *arg, const void *data, size_t len)
 {
     upload_sink *sink = arg;
-    return s3_spool_write(sink->spool, data, len);
+    return spool_write_errno(sink->spool, data, len, &sink->write_errno);
 }
 
 static void upload_sink_close(void *arg)
@@ -243,15 +255,23 @@ s3_spool *s3_body_spool(s3_request *r, bool *owned)
     http_request *req = r->call->req;
     if (req->body_sink.write == upload_sink_write) {
         *owned = false;
+        upload_sink *sink = req->body_sink.arg;
         if (req->body_sink_failed) {
+            owl_log_error("event=s3_spool_failed request_id=%s error=\"writing the upload "
+                          "failed: %s\"",
+                          req->request_id, strerror(sink->write_errno));
             s3_internal_error(r, "writing the upload to disk");
             return NULL;
         }
-        return ((upload_sink *)req->body_sink.arg)->spool;
+        return sink->spool;
     }
     char err[512];
+    int write_errno = 0;
     s3_spool *spool = s3_spool_new(r->data_dir, err, sizeof err);
-    if (!spool || !s3_spool_write(spool, req->body.data ? req->body.data : "", req->body.len)) {
+    if (spool && !spool_write_errno(spool, req->body.data ? req->body.data : "", req->body.len,
+                                    &write_errno))
+        snprintf(err, sizeof err, "writing the upload failed: %s", strerror(write_errno));
+    if (!spool || write_errno) {
         owl_log_error("event=s3_spool_failed request_id=%s error=\"%s\"", req->request_id, err);
         s3_spool_free(spool);
         s3_internal_error(r, "writing the upload to disk");
