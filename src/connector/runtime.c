@@ -93,14 +93,14 @@ static long runtime_post(connector_http_client *client, const char *path, const 
     connector_http_parser response;
     connector_http_parser_init(&response);
     response.body_limit = RUNTIME_MAX_POST_RESPONSE;
-    char error[256];
+    char error[256], quoted[600];
     long status = 0;
     if (connector_http_client_request(client, "POST", path, headers.data, body, len, &response,
                                       error, sizeof error))
         status = response.status;
     else
-        owl_log_error("event=runtime_post_failed url=http://%s%s error=\"%s\"",
-                      client->authority, path, error);
+        owl_log_error("event=runtime_post_failed url=http://%s%s error=%s", client->authority,
+                      path, owl_log_quote(quoted, sizeof quoted, error));
     connector_http_parser_free(&response);
     owl_buf_free(&headers);
     return status;
@@ -130,10 +130,11 @@ static bool runtime_next(connector_http_client *client, runtime_event *event)
     bool sent = connector_http_client_request(client, "GET", RUNTIME_PREFIX "/invocation/next",
                                               "", NULL, 0, &response, error, sizeof error);
     if (!sent || response.status != 200) {
+        char quoted[600];
         owl_log_error("event=runtime_next_failed url=http://%s" RUNTIME_PREFIX
-                      "/invocation/next status=%d error=\"%s\"",
+                      "/invocation/next status=%d error=%s",
                       client->authority, sent ? response.status : 0,
-                      sent ? "unexpected status" : error);
+                      owl_log_quote(quoted, sizeof quoted, sent ? "unexpected status" : error));
         connector_http_parser_free(&response);
         return false;
     }
@@ -194,12 +195,21 @@ static void runtime_invoke(const connector *c, connector_http_client *client,
     owl_buf_free(&out);
 }
 
+/* Logs why AWS_LAMBDA_RUNTIME_API cannot be used; error is from connector_http_client_init(). */
+static void runtime_log_invalid_api(const char *error)
+{
+    char message[400], quoted[800];
+    snprintf(message, sizeof message, "AWS_LAMBDA_RUNTIME_API %s", error);
+    owl_log_error("event=runtime_api_invalid error=%s",
+                  owl_log_quote(quoted, sizeof quoted, message));
+}
+
 int connector_runtime_run(const connector *c, const char *runtime_api, int max_invocations)
 {
     connector_http_client client;
     char error[320];
     if (!connector_http_client_init(&client, runtime_api, error, sizeof error)) {
-        owl_log_error("event=runtime_api_invalid error=\"AWS_LAMBDA_RUNTIME_API %s\"", error);
+        runtime_log_invalid_api(error);
         return 1;
     }
 
@@ -238,7 +248,7 @@ bool connector_runtime_init_error(const char *runtime_api, const char *type, con
     connector_http_client client;
     char error[320];
     if (!connector_http_client_init(&client, runtime_api, error, sizeof error)) {
-        owl_log_error("event=runtime_api_invalid error=\"AWS_LAMBDA_RUNTIME_API %s\"", error);
+        runtime_log_invalid_api(error);
         return false;
     }
     connector_error err;

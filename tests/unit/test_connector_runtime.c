@@ -676,6 +676,15 @@ static void test_runtime_exits_when_api_is_gone(void)
     recorder_free(&r);
 }
 
+static void test_runtime_invalid_api_address(void)
+{
+    connector c = {.config = NULL};
+    int64_t started = owl_monotonic_ms();
+    CHECK_INT(connector_runtime_run(&c, "127.0.0.1", -1), 1);
+    CHECK(owl_monotonic_ms() - started < 100);
+    CHECK(!connector_runtime_init_error("127.0.0.1:99999", "Runtime.ExitError", "cannot start"));
+}
+
 /* ---- the spill PUT ------------------------------------------------------- */
 
 #define TEST_ACCESS_KEY "AKIDSPILLTEST0000001"
@@ -806,6 +815,7 @@ int main(void)
     UNIT_RUN(test_runtime_error_type_header_stays_one_line);
     UNIT_RUN(test_runtime_init_error);
     UNIT_RUN(test_runtime_exits_when_api_is_gone);
+    UNIT_RUN(test_runtime_invalid_api_address);
     UNIT_RUN(test_spill_put_is_signed);
     UNIT_RUN(test_spill_put_access_denied);
     UNIT_RUN(test_spill_put_failures);
