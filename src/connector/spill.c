@@ -3,10 +3,17 @@
  * URL (<endpoint>/<bucket>/<key>) and SigV4 header auth (service "s3",
  * signed payload hash), over libcurl.
  *
+ * libcurl is loaded with dlopen on the first spill rather than linked:
+ * linking it maps about 30 shared libraries (TLS, Kerberos, LDAP, ...) into
+ * every cold start, while most invocations never spill. The package
+ * therefore needs libcurl.so.4 on the host only when a response spills;
+ * Amazon Linux 2023 and Debian 12 both ship it.
+ *
  * A failed PUT fails the invocation: errorType is S3's error code
  * (AccessDenied, NoSuchBucket, ...) when S3 returned an error
- * document, else "SpillFailed" with the reason (no credentials, connection
- * error, timeout). The caller never gets a truncated response.
+ * document, else "SpillFailed" with the reason (no credentials, libcurl
+ * missing, connection error, timeout). The caller never gets a truncated
+ * response.
  */
 #include "connector/connector.h"
 
@@ -15,7 +22,9 @@
 #include "common/util.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +34,76 @@
 #define SPILL_DEFAULT_TIMEOUT_MS 60000L
 /* Bytes of an S3 error document kept; S3's are well under 1 KiB. */
 #define SPILL_MAX_ERROR_BODY 65536u
+
+/* The libcurl functions spill uses, resolved from libcurl.so.4 once. */
+typedef struct spill_curl {
+    bool loaded;
+    char error[320]; /* why loading failed */
+    CURLcode (*global_init)(long flags);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *curl, CURLoption option, ...);
+    CURLcode (*easy_perform)(CURL *curl);
+    CURLcode (*easy_getinfo)(CURL *curl, CURLINFO info, ...);
+    void (*easy_cleanup)(CURL *curl);
+    const char *(*easy_strerror)(CURLcode code);
+    struct curl_slist *(*slist_append)(struct curl_slist *list, const char *line);
+    void (*slist_free_all)(struct curl_slist *list);
+} spill_curl;
+
+static spill_curl curl_api;
+static pthread_once_t curl_api_once = PTHREAD_ONCE_INIT;
+
+static void curl_api_load(void)
+{
+    void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        snprintf(curl_api.error, sizeof curl_api.error, "cannot load libcurl.so.4: %s",
+                 dlerror());
+        return;
+    }
+
+    /* POSIX's way to store dlsym's result in a function pointer. */
+    struct {
+        const char *symbol;
+        void **slot;
+    } symbols[] = {
+        {"curl_global_init", (void **)&curl_api.global_init},
+        {"curl_easy_init", (void **)&curl_api.easy_init},
+        {"curl_easy_setopt", (void **)&curl_api.easy_setopt},
+        {"curl_easy_perform", (void **)&curl_api.easy_perform},
+        {"curl_easy_getinfo", (void **)&curl_api.easy_getinfo},
+        {"curl_easy_cleanup", (void **)&curl_api.easy_cleanup},
+        {"curl_easy_strerror", (void **)&curl_api.easy_strerror},
+        {"curl_slist_append", (void **)&curl_api.slist_append},
+        {"curl_slist_free_all", (void **)&curl_api.slist_free_all},
+    };
+    for (size_t i = 0; i < sizeof symbols / sizeof symbols[0]; i++) {
+        *symbols[i].slot = dlsym(lib, symbols[i].symbol);
+        if (!*symbols[i].slot) {
+            snprintf(curl_api.error, sizeof curl_api.error, "libcurl.so.4 has no %s",
+                     symbols[i].symbol);
+            return;
+        }
+    }
+    CURLcode rc = curl_api.global_init(CURL_GLOBAL_DEFAULT);
+    if (rc != CURLE_OK) {
+        snprintf(curl_api.error, sizeof curl_api.error, "cannot initialize libcurl: %s",
+                 curl_api.easy_strerror(rc));
+        return;
+    }
+    curl_api.loaded = true;
+}
+
+/* Loads libcurl on first use; returns NULL with err filled when it is unavailable. */
+static const spill_curl *curl_api_get(const char *bucket, const char *key, connector_error *err)
+{
+    pthread_once(&curl_api_once, curl_api_load);
+    if (curl_api.loaded)
+        return &curl_api;
+    connector_error_set(err, SPILL_FAILED, "cannot spill the response to s3://%s/%s: %s", bucket,
+                        key, curl_api.error);
+    return NULL;
+}
 
 static size_t collect_body(char *data, size_t size, size_t count, void *ctx)
 {
@@ -85,11 +164,12 @@ static void sha256_hex(const char *data, size_t len, char out[65])
     owl_hex_encode(digest, sizeof digest, out);
 }
 
-static void add_header(struct curl_slist **headers, const char *name, const char *value)
+static void add_header(const spill_curl *api, struct curl_slist **headers, const char *name,
+                       const char *value)
 {
     owl_buf line = OWL_BUF_INIT;
     owl_buf_printf(&line, "%s: %s", name, value);
-    *headers = curl_slist_append(*headers, line.data);
+    *headers = api->slist_append(*headers, line.data);
     owl_buf_free(&line);
 }
 
@@ -104,6 +184,10 @@ bool connector_spill_s3(void *ctx, const char *bucket, const char *key, const ch
                                    "AWS_SECRET_ACCESS_KEY are not set; give the function an "
                                    "execution role that may s3:PutObject there",
                                    bucket, key);
+
+    const spill_curl *api = curl_api_get(bucket, key, err);
+    if (!api)
+        return false;
 
     const char *region = target->region && *target->region ? target->region : "us-east-1";
     owl_buf endpoint = OWL_BUF_INIT;
@@ -151,13 +235,13 @@ bool connector_spill_s3(void *ctx, const char *bucket, const char *key, const ch
     }
 
     struct curl_slist *headers = NULL;
-    add_header(&headers, "Content-Type", "application/json");
-    add_header(&headers, "Authorization", signature.authorization);
-    add_header(&headers, "X-Amz-Date", signature.x_amz_date);
-    add_header(&headers, "X-Amz-Content-Sha256", signature.x_amz_content_sha256);
+    add_header(api, &headers, "Content-Type", "application/json");
+    add_header(api, &headers, "Authorization", signature.authorization);
+    add_header(api, &headers, "X-Amz-Date", signature.x_amz_date);
+    add_header(api, &headers, "X-Amz-Content-Sha256", signature.x_amz_content_sha256);
     if (signature.x_amz_security_token)
-        add_header(&headers, "X-Amz-Security-Token", signature.x_amz_security_token);
-    headers = curl_slist_append(headers, "Expect:");
+        add_header(api, &headers, "X-Amz-Security-Token", signature.x_amz_security_token);
+    headers = api->slist_append(headers, "Expect:");
 
     owl_buf url = OWL_BUF_INIT;
     owl_buf_printf(&url, "%.*s://%s%s", (int)(strstr(endpoint.data, "://") - endpoint.data),
@@ -165,30 +249,30 @@ bool connector_spill_s3(void *ctx, const char *bucket, const char *key, const ch
 
     owl_buf response = OWL_BUF_INIT;
     char curl_error[CURL_ERROR_SIZE] = "";
-    CURL *curl = curl_easy_init();
+    CURL *curl = api->easy_init();
     if (!curl)
         abort();
-    curl_easy_setopt(curl, CURLOPT_URL, url.data);
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, SPILL_CONNECT_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+    api->easy_setopt(curl, CURLOPT_URL, url.data);
+    api->easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
+    api->easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    api->easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    api->easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    api->easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
+    api->easy_setopt(curl, CURLOPT_WRITEDATA, &response);
+    api->easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
+    api->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, SPILL_CONNECT_TIMEOUT_MS);
+    api->easy_setopt(curl, CURLOPT_TIMEOUT_MS,
                      target->timeout_ms > 0 ? target->timeout_ms : SPILL_DEFAULT_TIMEOUT_MS);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    api->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 
-    CURLcode rc = curl_easy_perform(curl);
+    CURLcode rc = api->easy_perform(curl);
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    api->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 
     bool ok = false;
     if (rc != CURLE_OK) {
         connector_error_set(err, SPILL_FAILED, "cannot spill the response to s3://%s/%s: %s", bucket,
-                            key, curl_error[0] ? curl_error : curl_easy_strerror(rc));
+                            key, curl_error[0] ? curl_error : api->easy_strerror(rc));
     } else if (status == 200) {
         ok = true;
     } else {
@@ -201,8 +285,8 @@ bool connector_spill_s3(void *ctx, const char *bucket, const char *key, const ch
                             bucket, key, status, message[0] ? ": " : "", message);
     }
 
-    curl_easy_cleanup(curl);
-    curl_slist_free_all(headers);
+    api->easy_cleanup(curl);
+    api->slist_free_all(headers);
     owl_buf_free(&response);
     owl_buf_free(&url);
     owl_buf_free(&path);

@@ -16,7 +16,6 @@
 #include "connector/connector.h"
 #include "hms/client.h"
 
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,11 +47,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "AWS_LAMBDA_RUNTIME_API is not set: owlery-hms-connector runs only "
                         "under a Lambda runtime\n");
         return 2;
-    }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        connector_runtime_init_error(runtime_api, "Runtime.InitError",
-                                     "cannot initialize libcurl");
-        return 1;
     }
 
     connector_config config;
@@ -93,6 +87,5 @@ int main(int argc, char **argv)
     int rc = connector_runtime_run(&c, runtime_api, -1);
 
     hms_client_free(client);
-    curl_global_cleanup();
     return rc;
 }
