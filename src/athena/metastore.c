@@ -15,13 +15,18 @@
  * read from S3 as the caller. Responses may be cached per caller for the
  * catalog's metadata-cache-ttl-seconds.
  *
+ * A GLUE catalog (AwsDataCatalog, or one whose catalog-id is the caller's
+ * account) has no function: its calls run in process on the account's
+ * Glue store (glue.c), never spill and are not cached.
+ *
  * Every failure is a MetadataException reply that names the catalog, the
- * function and the cause.
+ * function and the cause, or AccessDeniedException.
  */
 #include "athena/internal.h"
 
 #include "common/util.h"
 #include "lambda/lambda.h"
+#include "store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +39,21 @@ bool athena_metastore_open(aws_call *call, const char *name, athena_metastore *m
         return false;
 
     const athena_catalog *catalog = &metastore->catalog;
+    if (strcmp(catalog->type, "GLUE") == 0) {
+        char err[512];
+        snprintf(metastore->function_arn, sizeof metastore->function_arn,
+                 "arn:aws:glue:%s:%s:catalog", catalog->region, catalog->account_id);
+        metastore->glue = athena_glue_service(owl_store_data_dir(call->store),
+                                              catalog->account_id, catalog->region, err,
+                                              sizeof err);
+        if (!metastore->glue) {
+            athena_error_metadata(call, "Cannot open the Glue store of data catalog %s: %s",
+                                  catalog->name, err);
+            athena_catalog_free(&metastore->catalog);
+            return false;
+        }
+        return true;
+    }
     const char *function =
         json_string_value(json_object_get(catalog->parameters, "metadata-function"));
     if (!function ||
@@ -139,6 +159,9 @@ static json_t *response_body(aws_call *call, const athena_metastore *metastore,
 json_t *athena_metastore_call(aws_call *call, const athena_metastore *metastore,
                               const char *api_name, json_t *api_request)
 {
+    if (metastore->glue)
+        return athena_glue_call(call, metastore, api_name, api_request);
+
     const iam_identity *caller = call->identity;
     char *request_text = json_dumps(api_request, JSON_COMPACT);
     owl_buf key = OWL_BUF_INIT;
