@@ -597,13 +597,5 @@ bool athena_catalog_for_metadata(aws_call *call, const char *name, athena_catalo
         athena_catalog_free(catalog);
         return false;
     }
-    if (strcmp(catalog->type, "HIVE") != 0) {
-        athena_error_invalid(call,
-                             "Data catalog %s has type %s: owlery serves metadata operations "
-                             "for HIVE and GLUE data catalogs only",
-                             name, catalog->type);
-        athena_catalog_free(catalog);
-        return false;
-    }
     return true;
 }

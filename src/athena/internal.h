@@ -120,8 +120,7 @@ athena_store_status athena_catalog_set_tags(sqlite3 *db, const athena_catalog *c
  * Loads the catalog CatalogName of a metadata call (for which the caller
  * was already authorized). AwsDataCatalog loads as a GLUE catalog whose
  * catalog-id is the caller's account. Returns false after an error reply:
- * the catalog is missing, it is a LAMBDA catalog, or a GLUE catalog of
- * another account.
+ * the catalog is missing, or it is a GLUE catalog of another account.
  */
 bool athena_catalog_for_metadata(aws_call *call, const char *name, athena_catalog *catalog);
 
@@ -200,6 +199,7 @@ typedef struct athena_metastore {
     char function_arn[ATHENA_ARN_MAX];
     int64_t cache_ttl_ms;              /* 0: answers are not cached */
     struct hms_service *glue;          /* the account's Glue store for GLUE catalogs, else NULL */
+    bool federation; /* a LAMBDA catalog: the function speaks the Query Federation SDK protocol */
 } athena_metastore;
 
 /*
@@ -220,6 +220,31 @@ void athena_metastore_close(athena_metastore *metastore);
  */
 json_t *athena_metastore_call(aws_call *call, const athena_metastore *metastore,
                               const char *api_name, json_t *api_request);
+
+struct lambda_caller_result;
+
+/*
+ * Invokes the catalog's function with payload as the caller. Returns true
+ * when the function ran without a function error, with its response in
+ * *result (the caller frees it). Otherwise replies MetadataException naming
+ * the catalog, the function and operation, and returns false.
+ */
+bool athena_metastore_invoke(aws_call *call, const athena_metastore *metastore,
+                             const char *operation, const char *payload,
+                             struct lambda_caller_result *result);
+
+/* ------------------------------------------------------------------------
+ * LAMBDA catalogs: the Query Federation SDK protocol (lambda_catalog.c)
+ * ---------------------------------------------------------------------- */
+
+/*
+ * Runs the metadata apiNames listDatabases, getDatabase and listTables on
+ * a LAMBDA catalog's function, as the caller, and returns the apiResponse
+ * a HIVE catalog's function would return (a new reference), or NULL after
+ * an error reply. Other apiNames are rejected with a MetadataException.
+ */
+json_t *athena_lambda_catalog_call(aws_call *call, const athena_metastore *metastore,
+                                   const char *api_name, json_t *api_request);
 
 /* ------------------------------------------------------------------------
  * AwsDataCatalog: the account's Glue store (glue.c)

@@ -584,17 +584,6 @@ def test_metadata_missing_objects(server, hive):
     assert error_of(excinfo) == ("InvalidRequestException", "DataCatalog nope was not found.", 400)
 
 
-def test_metadata_rejects_lambda_catalog(server):
-    ath = athena(server)
-    ath.create_data_catalog(Name="lambda2", Type="LAMBDA", Parameters={"function": FUNCTION})
-    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
-        ath.list_databases(CatalogName="lambda2")
-    assert error_of(excinfo) == (
-        "InvalidRequestException",
-        "Data catalog lambda2 has type LAMBDA: owlery serves metadata operations for HIVE and "
-        "GLUE data catalogs only", 400)
-
-
 def test_metadata_request_context_names_caller(server, hive):
     deploy_connector(server, hive, handler="context")
     ath = athena(server)
