@@ -246,6 +246,15 @@ bool athena_metastore_invoke(aws_call *call, const athena_metastore *metastore,
 json_t *athena_lambda_catalog_call(aws_call *call, const athena_metastore *metastore,
                                    const char *api_name, json_t *api_request);
 
+/*
+ * Decodes an Arrow IPC message holding a Schema (as GetTableResponse
+ * carries it) into [{Name, Type}] of its top-level fields, with Hive type
+ * names such as bigint, string or array<int>. Returns a new reference, or
+ * NULL with the reason in err for any input that is not such a message.
+ * (arrow_schema.c)
+ */
+json_t *athena_arrow_schema_columns(const uint8_t *data, size_t len, char *err, size_t errlen);
+
 /* ------------------------------------------------------------------------
  * AwsDataCatalog: the account's Glue store (glue.c)
  * ---------------------------------------------------------------------- */

@@ -12,14 +12,17 @@
  * identity is the caller {id, principal, account, arn, tags, groups}. The
  * function is invoked as the caller, like a HIVE catalog's function.
  *
- * This file translates three metastore apiNames of metastore.c to those
- * requests, and the responses back to the HIVE shape with Database and
- * Table structs that carry names only:
+ * This file translates four metastore apiNames of metastore.c to those
+ * requests, and the responses back to the HIVE shape. Database structs and
+ * the tables of listTables carry names only, and getTable adds the columns:
  *   listDatabases  ListSchemasRequest, paged here because the response has no pages
  *   getDatabase    ListSchemasRequest, then a lookup of the schema
  *   listTables     ListTablesRequest
- * getTable needs GetTableResponse, whose Arrow schema owlery does not
- * decode, so it is rejected like every other apiName.
+ *   getTable       GetTableRequest {.., tableName: {schemaName, tableName}}
+ *                  -> GetTableResponse {schema: base64 Arrow IPC message,
+ *                     partitionColumns: [NAME]}, decoded by arrow_schema.c
+ * Other apiNames (partitions, writes) are rejected: queries and DDL do not
+ * run on LAMBDA catalogs.
  */
 #include "athena/internal.h"
 
@@ -27,6 +30,9 @@
 #include "connector/connector.h"
 #include "lambda/lambda.h"
 #include "thrift/protocol.h"
+
+#include <limits.h>
+#include <openssl/evp.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,6 +283,107 @@ static json_t *list_tables(aws_call *call, const athena_metastore *metastore, js
     return result;
 }
 
+/* Decodes standard base64 into a new buffer (*len bytes); NULL when text is not base64. */
+static uint8_t *base64_decode(const char *text, size_t text_len, size_t *len)
+{
+    if (text_len % 4 != 0 || text_len > INT_MAX)
+        return NULL;
+    uint8_t *out = malloc(text_len / 4 * 3 + 1);
+    if (!out)
+        abort();
+    int n = EVP_DecodeBlock(out, (const unsigned char *)text, (int)text_len);
+    if (n < 0) {
+        free(out);
+        return NULL;
+    }
+    /* EVP_DecodeBlock counts the bytes that padding stands for. */
+    size_t padding = text_len >= 2 && text[text_len - 1] == '=' ? (text[text_len - 2] == '=' ? 2 : 1) : 0;
+    *len = (size_t)n - padding;
+    return out;
+}
+
+/* Builds a list<FieldSchema> of the columns [{Name, Type}] that are (or are not) partition columns. */
+static thrift_value *field_schemas(json_t *columns, json_t *partition_columns, bool partitions)
+{
+    thrift_value *list = thrift_value_new_list(THRIFT_STRUCT);
+    size_t i;
+    json_t *column;
+    json_array_foreach(columns, i, column) {
+        const char *name = json_string_value(json_object_get(column, "Name"));
+        bool is_partition = false;
+        size_t k;
+        json_t *key;
+        json_array_foreach(partition_columns, k, key)
+            is_partition = is_partition || strcmp(json_string_value(key), name) == 0;
+        if (is_partition != partitions)
+            continue;
+        thrift_value *field = thrift_value_new_struct();
+        thrift_struct_set(field, 1, thrift_value_new_cstring(name));
+        thrift_struct_set(field, 2, thrift_value_new_cstring(
+                                        json_string_value(json_object_get(column, "Type"))));
+        thrift_list_append(list, field);
+    }
+    return list;
+}
+
+/*
+ * getTable {dbName, tableName} -> {tableDesc: TJSON} with the columns of
+ * the Arrow schema: partitionColumns become partition keys, the others
+ * the storage descriptor's columns.
+ */
+static json_t *get_table(aws_call *call, const athena_metastore *metastore, json_t *api_request)
+{
+    const char *database = json_string_value(json_object_get(api_request, "dbName"));
+    const char *table = json_string_value(json_object_get(api_request, "tableName"));
+    json_t *request = federation_request(call, metastore, "GetTableRequest");
+    json_object_set_new(request, "tableName", json_pack("{s:s, s:s}", "schemaName",
+                                                        database ? database : "", "tableName",
+                                                        table ? table : ""));
+    json_t *response = federation_invoke(call, metastore, request, "GetTableResponse");
+    if (!response)
+        return NULL;
+
+    json_t *schema = json_object_get(response, "schema");
+    json_t *partition_columns = json_object_get(response, "partitionColumns");
+    size_t len = 0;
+    uint8_t *bytes = json_is_string(schema) ? base64_decode(json_string_value(schema),
+                                                            json_string_length(schema), &len)
+                                            : NULL;
+    char err[256] = "schema is not a base64 string";
+    json_t *columns = bytes ? athena_arrow_schema_columns(bytes, len, err, sizeof err) : NULL;
+    free(bytes);
+    bool keys_valid = partition_columns == NULL || json_is_null(partition_columns) ||
+                      json_is_array(partition_columns);
+    size_t i;
+    json_t *key;
+    json_array_foreach(partition_columns, i, key)
+        keys_valid = keys_valid && json_is_string(key);
+    if (!columns || !keys_valid) {
+        reply_invalid(call, metastore, "GetTableResponse",
+                      columns ? "partitionColumns must be an array of strings" : err);
+        json_decref(columns);
+        json_decref(response);
+        return NULL;
+    }
+
+    thrift_value *desc = thrift_value_new_struct();
+    thrift_struct_set(desc, 1, thrift_value_new_cstring(table ? table : ""));
+    thrift_struct_set(desc, 2, thrift_value_new_cstring(database ? database : ""));
+    thrift_value *sd = thrift_value_new_struct();
+    thrift_struct_set(sd, 1, field_schemas(columns, partition_columns, false));
+    thrift_struct_set(desc, 7, sd);
+    thrift_struct_set(desc, 8, field_schemas(columns, partition_columns, true));
+    json_decref(columns);
+    json_decref(response);
+    json_t *text = tjson_string(desc);
+    if (!text) {
+        athena_error_metadata(call, "Table %s.%s of data catalog %s has a column name that is "
+                                    "not UTF-8", database, table, metastore->catalog.name);
+        return NULL;
+    }
+    return json_pack("{s:o}", "tableDesc", text);
+}
+
 json_t *athena_lambda_catalog_call(aws_call *call, const athena_metastore *metastore,
                                    const char *api_name, json_t *api_request)
 {
@@ -286,10 +393,11 @@ json_t *athena_lambda_catalog_call(aws_call *call, const athena_metastore *metas
         return get_database(call, metastore, api_request);
     if (strcmp(api_name, "listTables") == 0)
         return list_tables(call, metastore, api_request);
-    /* TODO: getTable needs the Arrow schema of GetTableResponse decoded. */
+    if (strcmp(api_name, "getTable") == 0)
+        return get_table(call, metastore, api_request);
     athena_error_metadata(call,
-                          "Data catalog %s has type LAMBDA: owlery reads only database and "
-                          "table names from its function %s, so %s is not supported",
+                          "Data catalog %s has type LAMBDA: owlery reads only metadata from its "
+                          "function %s, so %s is not supported",
                           metastore->catalog.name, metastore->function_arn, api_name);
     return NULL;
 }

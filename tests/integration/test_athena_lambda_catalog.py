@@ -91,14 +91,31 @@ def test_function_error_names_request(server, lambda1):
         "ListTablesRequest: SchemaNotFoundException: schema nope not found", 400)
 
 
-def test_get_table_metadata_not_supported(server, lambda1):
+def test_get_table_metadata_from_arrow_schema(server, lambda1):
+    got = cli_json(server, "get-table-metadata", "--catalog-name", "lambda1", "--database-name",
+                   "sales", "--table-name", "orders")
+    assert got == {"TableMetadata": {
+        "Name": "orders", "Columns": [{"Name": "col3", "Type": "string"}],
+        "PartitionKeys": [{"Name": "year", "Type": "int"}, {"Name": "month", "Type": "int"},
+                          {"Name": "day", "Type": "int"}],
+        "Parameters": {}}}
+
+
+def test_get_table_metadata_errors(server, lambda1):
     with pytest.raises(botocore.exceptions.ClientError) as excinfo:
         lambda1.get_table_metadata(CatalogName="lambda1", DatabaseName="sales",
-                                   TableName="orders")
+                                   TableName="broken")
     assert error_of(excinfo) == (
         "MetadataException",
-        f"Data catalog lambda1 has type LAMBDA: owlery reads only database and table names "
-        f"from its function {FUNCTION_ARN}, so getTable is not supported", 400)
+        f"The metadata function {FUNCTION_ARN} of data catalog lambda1 returned an invalid "
+        "GetTableResponse: schema is not a base64 string", 400)
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        lambda1.get_table_metadata(CatalogName="lambda1", DatabaseName="sales",
+                                   TableName="nope")
+    assert error_of(excinfo) == (
+        "MetadataException",
+        f"The metadata function {FUNCTION_ARN} of data catalog lambda1 failed on "
+        "GetTableRequest: TableNotFoundException: table sales.nope not found", 400)
 
 
 def test_caller_needs_invoke_permission(server, lambda1):
