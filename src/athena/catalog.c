@@ -553,16 +553,23 @@ out:
     json_decref(body);
 }
 
+/* Fills catalog with AwsDataCatalog of the caller's account in call->region. */
+static void default_catalog(aws_call *call, athena_catalog *catalog)
+{
+    memset(catalog, 0, sizeof *catalog);
+    snprintf(catalog->account_id, sizeof catalog->account_id, "%s", call->identity->account_id);
+    snprintf(catalog->region, sizeof catalog->region, "%s", call->region);
+    snprintf(catalog->name, sizeof catalog->name, "%s", ATHENA_DEFAULT_CATALOG);
+    snprintf(catalog->type, sizeof catalog->type, "GLUE");
+    catalog->parameters = json_pack("{s:s}", "catalog-id", call->identity->account_id);
+    catalog->tags = json_object();
+}
+
 bool athena_catalog_for_metadata(aws_call *call, const char *name, athena_catalog *catalog)
 {
     if (is_default_catalog(name)) {
-        /* TODO: serve AwsDataCatalog from owlery's per-account metastore once that store
-         * is part of the build. */
-        athena_error_invalid(call,
-                             "Metadata operations on %s are not available in this owlery build; "
-                             "register a HIVE data catalog and query it by name",
-                             ATHENA_DEFAULT_CATALOG);
-        return false;
+        default_catalog(call, catalog);
+        return true;
     }
     sqlite3 *db = owl_store_acquire(call->store);
     athena_store_status status =
@@ -577,11 +584,16 @@ bool athena_catalog_for_metadata(aws_call *call, const char *name, athena_catalo
         athena_error_store(call);
         return false;
     }
-    if (strcmp(catalog->type, "HIVE") != 0) {
+    if (strcmp(catalog->type, "GLUE") == 0) {
+        /* A GLUE catalog of the own account is AwsDataCatalog under another name. */
+        const char *id = json_string_value(json_object_get(catalog->parameters, "catalog-id"));
+        if (id && strcmp(id, catalog->account_id) == 0)
+            return true;
         athena_error_invalid(call,
-                             "Data catalog %s has type %s: owlery serves metadata operations "
-                             "for HIVE data catalogs only",
-                             name, catalog->type);
+                             "Data catalog %s names the Glue Data Catalog of account %s: "
+                             "cross-account Glue catalogs are not supported by owlery; use a "
+                             "HIVE data catalog with that account's metastore function",
+                             name, id ? id : "(missing)");
         athena_catalog_free(catalog);
         return false;
     }

@@ -2,7 +2,8 @@
  * Shared between the files of the Athena module: errors and request
  * parsing (service.c), data catalogs (catalog.c), function references
  * (function.c), catalog metastores (metastore.c), metadata operations and
- * Hive structs (metadata.c, hive.c), the metadata cache (cache.c), spilled responses
+ * Hive structs (metadata.c, hive.c), AwsDataCatalog (glue.c), the metadata
+ * cache (cache.c), spilled responses
  * (spill.c), work groups (workgroup.c) and tags (tags.c). Unit tests
  * include this header; the rest of owlery uses athena.h only.
  */
@@ -118,8 +119,9 @@ athena_store_status athena_catalog_set_tags(sqlite3 *db, const athena_catalog *c
 
 /*
  * Loads the catalog CatalogName of a metadata call (for which the caller
- * was already authorized). Returns false after an error reply: the
- * catalog is missing, or it is not a HIVE catalog.
+ * was already authorized). AwsDataCatalog loads as a GLUE catalog whose
+ * catalog-id is the caller's account. Returns false after an error reply:
+ * the catalog is missing, or it is a GLUE catalog of another account.
  */
 bool athena_catalog_for_metadata(aws_call *call, const char *name, athena_catalog *catalog);
 
@@ -197,11 +199,17 @@ bool athena_expression_match(const char *expression, const char *name);
  * Catalog metastores (metastore.c)
  * ---------------------------------------------------------------------- */
 
+struct hms_service;
+
 /* The metastore behind one data catalog, as the caller of a request reaches it. */
 typedef struct athena_metastore {
     athena_catalog catalog;
-    char function_arn[ATHENA_ARN_MAX]; /* the catalog's resolved metadata-function */
+    /* The catalog's resolved metadata-function. For a GLUE catalog, which has
+     * none, the Glue catalog ARN, so messages still name the metastore. */
+    char function_arn[ATHENA_ARN_MAX];
     int64_t cache_ttl_ms;              /* 0: answers are not cached */
+    struct hms_service *glue;          /* the account's Glue store for GLUE catalogs, else NULL */
+    bool federation; /* a LAMBDA catalog: the function speaks the Query Federation SDK protocol */
 } athena_metastore;
 
 /*
@@ -214,12 +222,79 @@ void athena_metastore_close(athena_metastore *metastore);
 
 /*
  * Runs api_name with api_request (borrowed) on the metastore as
- * call->identity, following a spilled response. Returns the apiResponse
- * object (a new reference), or NULL after a MetadataException reply that
- * names the catalog, the function and the cause.
+ * call->identity, following a spilled response. A GLUE catalog runs it in
+ * process after authorizing its Glue action (athena_glue_call). Returns the
+ * apiResponse object (a new reference), or NULL after an error reply:
+ * AccessDeniedException, or a MetadataException that names the catalog,
+ * the function and the cause.
  */
 json_t *athena_metastore_call(aws_call *call, const athena_metastore *metastore,
                               const char *api_name, json_t *api_request);
+
+struct lambda_caller_result;
+
+/*
+ * Invokes the catalog's function with payload as the caller. Returns true
+ * when the function ran without a function error, with its response in
+ * *result (the caller frees it). Otherwise replies MetadataException naming
+ * the catalog, the function and operation, and returns false.
+ */
+bool athena_metastore_invoke(aws_call *call, const athena_metastore *metastore,
+                             const char *operation, const char *payload,
+                             struct lambda_caller_result *result);
+
+/* ------------------------------------------------------------------------
+ * LAMBDA catalogs: the Query Federation SDK protocol (lambda_catalog.c)
+ * ---------------------------------------------------------------------- */
+
+/*
+ * Runs the metadata apiNames listDatabases, getDatabase and listTables on
+ * a LAMBDA catalog's function, as the caller, and returns the apiResponse
+ * a HIVE catalog's function would return (a new reference), or NULL after
+ * an error reply. Other apiNames are rejected with a MetadataException.
+ */
+json_t *athena_lambda_catalog_call(aws_call *call, const athena_metastore *metastore,
+                                   const char *api_name, json_t *api_request);
+
+/*
+ * Decodes an Arrow IPC message holding a Schema (as GetTableResponse
+ * carries it) into [{Name, Type}] of its top-level fields, with Hive type
+ * names such as bigint, string or array<int>. Returns a new reference, or
+ * NULL with the reason in err for any input that is not such a message.
+ * (arrow_schema.c)
+ */
+json_t *athena_arrow_schema_columns(const uint8_t *data, size_t len, char *err, size_t errlen);
+
+/* ------------------------------------------------------------------------
+ * AwsDataCatalog: the account's Glue store (glue.c)
+ * ---------------------------------------------------------------------- */
+
+/*
+ * Returns the metastore service of DATA_DIR/glue/ACCOUNT/REGION, opening
+ * and creating it on first use (thread-safe; the service stays open until
+ * the process ends). Returns NULL with the reason in err.
+ */
+struct hms_service *athena_glue_service(const char *data_dir, const char *account_id,
+                                        const char *region, char *err, size_t errlen);
+
+/* Returns the Glue action ("glue:GetTable") an apiName needs, or NULL for an unknown apiName. */
+const char *athena_glue_action(const char *api_name);
+
+/*
+ * Authorizes the Glue action of api_name on the Glue catalog, database and
+ * table ARNs that api_request (borrowed) names, in catalog's account and
+ * region. Returns false after the AccessDeniedException reply.
+ */
+bool athena_glue_authorize(aws_call *call, const athena_catalog *catalog, const char *api_name,
+                           json_t *api_request);
+
+/*
+ * Authorizes and runs api_name on the Glue store of metastore (whose glue
+ * is set) with the connector's handlers, in process. Returns the
+ * apiResponse (a new reference), or NULL after an error reply.
+ */
+json_t *athena_glue_call(aws_call *call, const athena_metastore *metastore, const char *api_name,
+                         json_t *api_request);
 
 /* ------------------------------------------------------------------------
  * Metadata operations (metadata.c)

@@ -15,13 +15,21 @@
  * read from S3 as the caller. Responses may be cached per caller for the
  * catalog's metadata-cache-ttl-seconds.
  *
+ * A LAMBDA catalog's function speaks the Athena Query Federation SDK
+ * protocol instead; lambda_catalog.c translates the apiNames to it.
+ *
+ * A GLUE catalog (AwsDataCatalog, or one whose catalog-id is the caller's
+ * account) has no function: its calls run in process on the account's
+ * Glue store (glue.c), never spill and are not cached.
+ *
  * Every failure is a MetadataException reply that names the catalog, the
- * function and the cause.
+ * function and the cause, or AccessDeniedException.
  */
 #include "athena/internal.h"
 
 #include "common/util.h"
 #include "lambda/lambda.h"
+#include "store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +42,27 @@ bool athena_metastore_open(aws_call *call, const char *name, athena_metastore *m
         return false;
 
     const athena_catalog *catalog = &metastore->catalog;
+    if (strcmp(catalog->type, "GLUE") == 0) {
+        char err[512];
+        snprintf(metastore->function_arn, sizeof metastore->function_arn,
+                 "arn:aws:glue:%s:%s:catalog", catalog->region, catalog->account_id);
+        metastore->glue = athena_glue_service(owl_store_data_dir(call->store),
+                                              catalog->account_id, catalog->region, err,
+                                              sizeof err);
+        if (!metastore->glue) {
+            athena_error_metadata(call, "Cannot open the Glue store of data catalog %s: %s",
+                                  catalog->name, err);
+            athena_catalog_free(&metastore->catalog);
+            return false;
+        }
+        return true;
+    }
+    /* A LAMBDA catalog names one function, or a metadata-function next to a record-function. */
+    metastore->federation = strcmp(catalog->type, "LAMBDA") == 0;
     const char *function =
         json_string_value(json_object_get(catalog->parameters, "metadata-function"));
+    if (!function && metastore->federation)
+        function = json_string_value(json_object_get(catalog->parameters, "function"));
     if (!function ||
         !athena_function_resolve(function, catalog->region, catalog->account_id,
                                  metastore->function_arn, sizeof metastore->function_arn)) {
@@ -131,14 +158,68 @@ static json_t *response_body(aws_call *call, const athena_metastore *metastore,
     return body;
 }
 
+bool athena_metastore_invoke(aws_call *call, const athena_metastore *metastore,
+                             const char *operation, const char *payload,
+                             lambda_caller_result *result)
+{
+    athena_function_invoke(call, metastore->function_arn, payload, strlen(payload), result);
+    owl_buf cause = OWL_BUF_INIT;
+    switch (result->status) {
+    case LAMBDA_CALLER_REJECTED:
+        athena_error_metadata(
+            call, "Cannot invoke the metadata function %s of data catalog %s: %s: %s",
+            metastore->function_arn, metastore->catalog.name, result->error_code, result->message);
+        break;
+    case LAMBDA_CALLER_FUNCTION_ERROR:
+        describe_function_error(result->payload, result->payload_len, &cause);
+        athena_error_metadata(call, "The metadata function %s of data catalog %s failed on %s: %s",
+                              metastore->function_arn, metastore->catalog.name, operation,
+                              cause.data);
+        break;
+    case LAMBDA_CALLER_SUCCESS:
+        break;
+    }
+    owl_buf_free(&cause);
+    if (result->status == LAMBDA_CALLER_SUCCESS)
+        return true;
+    lambda_caller_result_free(result);
+    return false;
+}
+
+/* Invokes a HIVE catalog's function with one apiName; see athena_metastore_call. */
+static json_t *hive_call(aws_call *call, const athena_metastore *metastore, const char *api_name,
+                         json_t *api_request)
+{
+    const iam_identity *caller = call->identity;
+    char request_id[37];
+    owl_uuid(request_id);
+    json_t *envelope = json_pack(
+        "{s:{s:s, s:s, s:s}, s:s, s:O}", "requestContext", "id", request_id, "principal",
+        caller->arn, "account", caller->account_id, "apiName", api_name, "apiRequest", api_request);
+    char *payload = json_dumps(envelope, JSON_COMPACT);
+    json_decref(envelope);
+
+    lambda_caller_result result;
+    bool ran = athena_metastore_invoke(call, metastore, api_name, payload, &result);
+    free(payload);
+    if (!ran)
+        return NULL;
+    json_t *body = response_body(call, metastore, api_name, result.payload, result.payload_len);
+    lambda_caller_result_free(&result);
+    return body;
+}
+
 /*
- * Invokes the catalog's function with api_name and api_request (borrowed)
- * as the caller, or takes the apiResponse from the cache. Returns it (a new
- * reference), or NULL after an error reply.
+ * Runs api_name on the catalog's metastore as the caller, or takes the
+ * apiResponse from the cache. Returns it (a new reference), or NULL after
+ * an error reply.
  */
 json_t *athena_metastore_call(aws_call *call, const athena_metastore *metastore,
                               const char *api_name, json_t *api_request)
 {
+    if (metastore->glue)
+        return athena_glue_call(call, metastore, api_name, api_request);
+
     const iam_identity *caller = call->identity;
     char *request_text = json_dumps(api_request, JSON_COMPACT);
     owl_buf key = OWL_BUF_INIT;
@@ -157,36 +238,10 @@ json_t *athena_metastore_call(aws_call *call, const athena_metastore *metastore,
             goto out;
     }
 
-    char request_id[37];
-    owl_uuid(request_id);
-    json_t *envelope = json_pack(
-        "{s:{s:s, s:s, s:s}, s:s, s:O}", "requestContext", "id", request_id, "principal",
-        caller->arn, "account", caller->account_id, "apiName", api_name, "apiRequest", api_request);
-    char *payload = json_dumps(envelope, JSON_COMPACT);
-    json_decref(envelope);
-
-    lambda_caller_result result;
-    athena_function_invoke(call, metastore->function_arn, payload, strlen(payload), &result);
-    free(payload);
-    owl_buf cause = OWL_BUF_INIT;
-    switch (result.status) {
-    case LAMBDA_CALLER_REJECTED:
-        athena_error_metadata(
-            call, "Cannot invoke the metadata function %s of data catalog %s: %s: %s",
-            metastore->function_arn, metastore->catalog.name, result.error_code, result.message);
-        break;
-    case LAMBDA_CALLER_FUNCTION_ERROR:
-        describe_function_error(result.payload, result.payload_len, &cause);
-        athena_error_metadata(call, "The metadata function %s of data catalog %s failed on %s: %s",
-                              metastore->function_arn, metastore->catalog.name, api_name,
-                              cause.data);
-        break;
-    case LAMBDA_CALLER_SUCCESS:
-        body = response_body(call, metastore, api_name, result.payload, result.payload_len);
-        break;
-    }
-    owl_buf_free(&cause);
-    lambda_caller_result_free(&result);
+    if (metastore->federation)
+        body = athena_lambda_catalog_call(call, metastore, api_name, api_request);
+    else
+        body = hive_call(call, metastore, api_name, api_request);
 
     if (body && metastore->cache_ttl_ms > 0) {
         char *text = json_dumps(body, JSON_COMPACT);

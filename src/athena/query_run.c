@@ -129,7 +129,9 @@ static json_t *fetch_table(athena_run *run, const engine_table_ref *ref)
  */
 static void fail_from_reply(athena_run *run, json_t *reply, const engine_table_ref *ref)
 {
-    const char *message = json_string_value(json_object_get(reply, "Message"));
+    /* Athena's own errors carry "Message", IAM denials (aws_call_error) "message". */
+    json_t *text = json_object_get(reply, "Message");
+    const char *message = json_string_value(text ? text : json_object_get(reply, "message"));
     const char *type = json_string_value(json_object_get(reply, "__type"));
     if (!message)
         message = "";
@@ -438,13 +440,6 @@ static void parameters_split(json_t *parameters, binding *b)
 /* Binds one table reference of the query; false after athena_run_fail(). */
 static bool bind_reference(athena_run *run, const engine_table_ref *ref)
 {
-    if (strcmp(ref->catalog, "awsdatacatalog") == 0) {
-        athena_run_fail(run, ATHENA_ERROR_USER,
-                 "NOT_SUPPORTED: line %d:%d: queries over AwsDataCatalog are not supported by "
-                 "this owlery build; register a HIVE data catalog and name it in the query",
-                 ref->line, ref->column);
-        return false;
-    }
     /* NOTE: the engine lowercases identifiers, so a catalog registered with
      * upper-case letters in its name is not found by a query. */
     json_t *table = fetch_table(run, ref);

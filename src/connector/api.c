@@ -595,6 +595,39 @@ static bool write_response(const connector *c, const char *request_id, const cha
     return ok;
 }
 
+bool connector_run(const connector *c, const char *api_name, json_t *api_request,
+                   json_t **api_response, connector_outcome *outcome, connector_error *err)
+{
+    *api_response = NULL;
+    const api_entry *entry = api_find(api_name);
+    if (!entry) {
+        char names[2048];
+        list_api_names(names, sizeof names);
+        return connector_error_set(err, API_INVALID_REQUEST,
+                                   "unknown apiName \"%.64s\": expected one of %s", api_name,
+                                   names);
+    }
+    if (!c->config) {
+        *err = c->config_error;
+        return false;
+    }
+
+    json_t *empty = json_object();
+    api_call call = {
+        .c = c,
+        .request = json_is_object(api_request) ? api_request : empty,
+        .response = json_object(),
+        .outcome = outcome,
+    };
+    bool ok = entry->handler(&call, err);
+    json_decref(empty);
+    if (ok)
+        *api_response = call.response;
+    else
+        json_decref(call.response);
+    return ok;
+}
+
 bool connector_handle(const connector *c, const char *request_id, const char *payload,
                       size_t len, owl_buf *out, connector_outcome *outcome, connector_error *err)
 {
@@ -609,32 +642,10 @@ bool connector_handle(const connector *c, const char *request_id, const char *pa
     }
     snprintf(outcome->api_name, sizeof outcome->api_name, "%s", api_name);
 
-    const api_entry *entry = api_find(api_name);
-    if (!entry) {
-        char names[2048];
-        list_api_names(names, sizeof names);
-        connector_error_set(err, API_INVALID_REQUEST, "unknown apiName \"%.64s\": expected one of %s",
-                            api_name, names);
-        json_decref(doc);
-        return false;
-    }
-    if (!c->config) {
-        *err = c->config_error;
-        json_decref(doc);
-        return false;
-    }
-
-    json_t *empty = json_object();
-    api_call call = {
-        .c = c,
-        .request = api_request ? api_request : empty,
-        .response = json_object(),
-        .outcome = outcome,
-    };
-    bool ok = entry->handler(&call, err);
-
+    json_t *response = NULL;
+    bool ok = connector_run(c, api_name, api_request, &response, outcome, err);
     if (ok) {
-        char *serialized = json_dumps(call.response, JSON_COMPACT);
+        char *serialized = json_dumps(response, JSON_COMPACT);
         if (!serialized)
             abort();
         ok = write_response(c, request_id, api_name, serialized, strlen(serialized), out, outcome,
@@ -642,8 +653,7 @@ bool connector_handle(const connector *c, const char *request_id, const char *pa
         free(serialized);
     }
 
-    json_decref(call.response);
-    json_decref(empty);
+    json_decref(response);
     json_decref(doc);
     return ok;
 }

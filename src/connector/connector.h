@@ -30,6 +30,7 @@
 #include "thrift/protocol.h"
 #include "thrift/value.h"
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -151,6 +152,17 @@ typedef struct connector_outcome {
 bool connector_handle(const connector *c, const char *request_id, const char *payload,
                       size_t len, owl_buf *out, connector_outcome *outcome,
                       connector_error *err);
+
+/*
+ * Runs api_name with api_request (borrowed; NULL is an empty request) on
+ * the metastore and stores the apiResponse object in *api_response (a new
+ * reference), without serializing or spilling it. connector_handle() uses
+ * it for invocations; owlery serve calls it directly for catalogs whose
+ * metastore is in process. Returns false with err filled, as
+ * connector_handle() does; outcome counts the metastore calls.
+ */
+bool connector_run(const connector *c, const char *api_name, json_t *api_request,
+                   json_t **api_response, connector_outcome *outcome, connector_error *err);
 
 /* Returns the apiNames connector_handle() serves, NULL-terminated. */
 const char *const *connector_api_names(void);

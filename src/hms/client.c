@@ -57,9 +57,7 @@ struct hms_client {
     bool timed_out; /* set by the I/O callbacks */
 };
 
-static bool client_fail(hms_error *err, hms_error_kind kind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static bool client_fail(hms_error *err, hms_error_kind kind, const char *fmt, ...)
+bool hms_error_set(hms_error *err, hms_error_kind kind, const char *fmt, ...)
 {
     if (err) {
         err->kind = kind;
@@ -79,7 +77,7 @@ static bool parse_uri(const char *s, size_t len, hms_endpoint *e, hms_error *err
     static const char scheme[] = "thrift://";
     snprintf(e->uri, sizeof e->uri, "%.*s", (int)len, s);
     if (len < sizeof scheme - 1 || strncmp(s, scheme, sizeof scheme - 1) != 0)
-        return client_fail(err, HMS_ERROR_CONFIG, "metastore URI \"%s\" must start with thrift://", e->uri);
+        return hms_error_set(err, HMS_ERROR_CONFIG, "metastore URI \"%s\" must start with thrift://", e->uri);
     const char *host = s + sizeof scheme - 1;
     const char *end = s + len;
     if (end > host && end[-1] == '/')
@@ -89,7 +87,7 @@ static bool parse_uri(const char *s, size_t len, hms_endpoint *e, hms_error *err
     if (host < end && *host == '[') {
         host_end = memchr(host, ']', (size_t)(end - host));
         if (!host_end)
-            return client_fail(err, HMS_ERROR_CONFIG, "metastore URI \"%s\" has an unclosed '[' in its host", e->uri);
+            return hms_error_set(err, HMS_ERROR_CONFIG, "metastore URI \"%s\" has an unclosed '[' in its host", e->uri);
         colon = host_end + 1 < end && host_end[1] == ':' ? host_end + 1 : NULL;
         host++;
     } else {
@@ -97,11 +95,11 @@ static bool parse_uri(const char *s, size_t len, hms_endpoint *e, hms_error *err
         host_end = colon;
     }
     if (!colon)
-        return client_fail(err, HMS_ERROR_CONFIG, "metastore URI \"%s\" has no port (expected thrift://host:port)",
+        return hms_error_set(err, HMS_ERROR_CONFIG, "metastore URI \"%s\" has no port (expected thrift://host:port)",
                            e->uri);
     size_t host_len = (size_t)(host_end - host);
     if (host_len == 0 || host_len >= sizeof e->host)
-        return client_fail(err, HMS_ERROR_CONFIG, "metastore URI \"%s\" has an empty or overlong host", e->uri);
+        return hms_error_set(err, HMS_ERROR_CONFIG, "metastore URI \"%s\" has an empty or overlong host", e->uri);
     memcpy(e->host, host, host_len);
     e->host[host_len] = '\0';
 
@@ -110,11 +108,11 @@ static bool parse_uri(const char *s, size_t len, hms_endpoint *e, hms_error *err
     unsigned value = 0;
     for (size_t i = 0; i < port_len; i++) {
         if (port[i] < '0' || port[i] > '9' || value > 65535)
-            return client_fail(err, HMS_ERROR_CONFIG, "metastore URI \"%s\" has an invalid port", e->uri);
+            return hms_error_set(err, HMS_ERROR_CONFIG, "metastore URI \"%s\" has an invalid port", e->uri);
         value = value * 10 + (unsigned)(port[i] - '0');
     }
     if (port_len == 0 || value == 0 || value > 65535)
-        return client_fail(err, HMS_ERROR_CONFIG, "metastore URI \"%s\" has a port outside 1-65535", e->uri);
+        return hms_error_set(err, HMS_ERROR_CONFIG, "metastore URI \"%s\" has a port outside 1-65535", e->uri);
     snprintf(e->port, sizeof e->port, "%u", value);
     return true;
 }
@@ -122,7 +120,7 @@ static bool parse_uri(const char *s, size_t len, hms_endpoint *e, hms_error *err
 static bool parse_uris(hms_client *client, const char *uris, hms_error *err)
 {
     if (!uris)
-        return client_fail(err, HMS_ERROR_CONFIG, "no metastore URI configured (expected thrift://host:port)");
+        return hms_error_set(err, HMS_ERROR_CONFIG, "no metastore URI configured (expected thrift://host:port)");
     const char *s = uris;
     for (;;) {
         const char *comma = strchr(s, ',');
@@ -132,9 +130,9 @@ static bool parse_uris(hms_client *client, const char *uris, hms_error *err)
         while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
             end--;
         if (s == end)
-            return client_fail(err, HMS_ERROR_CONFIG, "metastore URI list \"%s\" has an empty entry", uris);
+            return hms_error_set(err, HMS_ERROR_CONFIG, "metastore URI list \"%s\" has an empty entry", uris);
         if (client->endpoint_count == HMS_CLIENT_MAX_URIS)
-            return client_fail(err, HMS_ERROR_CONFIG, "metastore URI list has more than %d entries",
+            return hms_error_set(err, HMS_ERROR_CONFIG, "metastore URI list has more than %d entries",
                                HMS_CLIENT_MAX_URIS);
         if (!parse_uri(s, (size_t)(end - s), &client->endpoints[client->endpoint_count], err))
             return false;
@@ -166,12 +164,12 @@ hms_client *hms_client_new(const hms_client_config *config, hms_error *err)
         err->message[0] = '\0';
     }
     if (config->protocol != THRIFT_PROTOCOL_BINARY && config->protocol != THRIFT_PROTOCOL_COMPACT) {
-        client_fail(err, HMS_ERROR_CONFIG, "metastore protocol must be binary or compact, not %s",
+        hms_error_set(err, HMS_ERROR_CONFIG, "metastore protocol must be binary or compact, not %s",
                     thrift_protocol_name(config->protocol) ? thrift_protocol_name(config->protocol) : "unknown");
         return NULL;
     }
     if (config->connect_timeout_ms <= 0 || config->socket_timeout_ms <= 0) {
-        client_fail(err, HMS_ERROR_CONFIG, "metastore connect and socket timeouts must be positive (got %d ms and %d ms)",
+        hms_error_set(err, HMS_ERROR_CONFIG, "metastore connect and socket timeouts must be positive (got %d ms and %d ms)",
                     config->connect_timeout_ms, config->socket_timeout_ms);
         return NULL;
     }
@@ -332,7 +330,7 @@ static bool client_connect(hms_client *client, hms_error *err)
             used += (size_t)n;
     }
     if (client->fd < 0) {
-        return client_fail(err, all_timed_out ? HMS_ERROR_TIMEOUT : HMS_ERROR_CONNECT,
+        return hms_error_set(err, all_timed_out ? HMS_ERROR_TIMEOUT : HMS_ERROR_CONNECT,
                            "cannot connect to the metastore (connect timeout %d ms): %s",
                            client->config.connect_timeout_ms, failures);
     }
@@ -376,7 +374,7 @@ static void client_application_error(const hms_client *client, const char *metho
     const char *text = thrift_struct_get_string(e, HMS_APPLICATION_EXCEPTION_MESSAGE, NULL);
     int32_t type = HMS_APP_UNKNOWN;
     thrift_struct_get_i32(e, HMS_APPLICATION_EXCEPTION_TYPE, &type);
-    client_fail(err, HMS_ERROR_APPLICATION, "metastore %s rejected %s: TApplicationException %s (%d): %s",
+    hms_error_set(err, HMS_ERROR_APPLICATION, "metastore %s rejected %s: TApplicationException %s (%d): %s",
                 client->connected->uri, method, hms_application_exception_type_name(type), (int)type,
                 text ? text : "(no message)");
 }
@@ -399,15 +397,15 @@ static int client_receive(hms_client *client, const char *method, thrift_value *
     if (!thrift_protocol_read_message_begin(&p, &m, &terr) || !thrift_protocol_read_struct(&p, &body, &terr) ||
         !thrift_protocol_read_message_end(&p, &terr)) {
         if (client->timed_out)
-            client_fail(err, HMS_ERROR_TIMEOUT, "metastore %s: no reply to %s within the socket timeout of %d ms",
+            hms_error_set(err, HMS_ERROR_TIMEOUT, "metastore %s: no reply to %s within the socket timeout of %d ms",
                         client->connected->uri, method, client->config.socket_timeout_ms);
         else
-            client_fail(err, HMS_ERROR_TRANSPORT, "metastore %s: reading the reply to %s failed: %s",
+            hms_error_set(err, HMS_ERROR_TRANSPORT, "metastore %s: reading the reply to %s failed: %s",
                         client->connected->uri, method, terr.message);
         goto done;
     }
     if (m.seqid != client->seqid) {
-        client_fail(err, HMS_ERROR_TRANSPORT, "metastore %s: reply to %s has sequence id %d, expected %d",
+        hms_error_set(err, HMS_ERROR_TRANSPORT, "metastore %s: reply to %s has sequence id %d, expected %d",
                     client->connected->uri, method, (int)m.seqid, (int)client->seqid);
         goto done;
     }
@@ -417,7 +415,7 @@ static int client_receive(hms_client *client, const char *method, thrift_value *
         goto done;
     }
     if (m.type != THRIFT_REPLY || strcmp(m.name, method) != 0) {
-        client_fail(err, HMS_ERROR_TRANSPORT, "metastore %s: expected a reply to %s, got message type %d for \"%.100s\"",
+        hms_error_set(err, HMS_ERROR_TRANSPORT, "metastore %s: expected a reply to %s, got message type %d for \"%.100s\"",
                     client->connected->uri, method, (int)m.type, m.name);
         goto done;
     }
@@ -439,7 +437,7 @@ bool hms_client_call(hms_client *client, const char *method, const thrift_value 
         err->message[0] = '\0';
     }
     if (!args || args->type != THRIFT_STRUCT)
-        return client_fail(err, HMS_ERROR_CONFIG, "arguments of %s must be a struct", method);
+        return hms_error_set(err, HMS_ERROR_CONFIG, "arguments of %s must be a struct", method);
 
     if (client->fd >= 0 && client_connection_dead(client))
         client_close(client);
@@ -453,7 +451,7 @@ bool hms_client_call(hms_client *client, const char *method, const thrift_value 
             break;
         bool timed_out = client->timed_out;
         const char *uri = client->connected->uri;
-        client_fail(err, timed_out ? HMS_ERROR_TIMEOUT : HMS_ERROR_TRANSPORT,
+        hms_error_set(err, timed_out ? HMS_ERROR_TIMEOUT : HMS_ERROR_TRANSPORT,
                     "metastore %s: sending %s failed: %s", uri, method, terr.message);
         client_close(client);
         /* The request never reached a metastore that closed the kept connection: send it once more. */

@@ -42,6 +42,10 @@ typedef struct hms_error {
     char message[512];
 } hms_error;
 
+/* Fills err (when not NULL) with kind and a formatted message; returns false for tail calls. */
+bool hms_error_set(hms_error *err, hms_error_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 typedef struct hms_client hms_client;
 
 /* Parses the configuration (not connecting yet); NULL with err filled on a bad URI list. */

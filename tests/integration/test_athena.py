@@ -584,17 +584,6 @@ def test_metadata_missing_objects(server, hive):
     assert error_of(excinfo) == ("InvalidRequestException", "DataCatalog nope was not found.", 400)
 
 
-def test_metadata_needs_hive_catalog(server):
-    ath = athena(server)
-    ath.create_data_catalog(Name="glue2", Type="GLUE", Parameters={"catalog-id": PRODUCER})
-    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
-        ath.list_databases(CatalogName="glue2")
-    assert error_of(excinfo) == (
-        "InvalidRequestException",
-        "Data catalog glue2 has type GLUE: owlery serves metadata operations for HIVE data "
-        "catalogs only", 400)
-
-
 def test_metadata_request_context_names_caller(server, hive):
     deploy_connector(server, hive, handler="context")
     ath = athena(server)

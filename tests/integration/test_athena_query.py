@@ -452,13 +452,13 @@ def test_unqualified_table_uses_context(producer):
     assert rows_of(producer, execution["QueryExecutionId"])[0] == [["n"], ["7"]]
 
 
-def test_default_catalog_not_supported(producer):
+def test_default_catalog_is_own_store(producer):
+    # sales.items exists in the catalog ehms, not in the account's AwsDataCatalog.
     execution = run(producer, "SELECT * FROM sales.items",
                     QueryExecutionContext={"Database": "sales"})
     assert execution["Status"]["State"] == "FAILED"
-    assert execution["Status"]["StateChangeReason"].startswith(
-        "NOT_SUPPORTED: line 1:15: queries over AwsDataCatalog are not supported"), \
-        execution["Status"]
+    assert execution["Status"]["StateChangeReason"] == (
+        "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.sales.items' does not exist")
 
 
 def test_workgroup_output_location_used(producer):
