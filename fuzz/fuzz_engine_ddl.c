@@ -1,7 +1,9 @@
 /*
- * libFuzzer target for the Hive DDL tokenizer and CREATE TABLE parser
- * (src/engine/ddl.c), which read statement text from API callers: it must
- * never crash, leak or read out of bounds, whatever the bytes.
+ * libFuzzer target for the Hive DDL tokenizer, the CREATE TABLE parser and
+ * the parser of the other catalog statements (SHOW, DESCRIBE, DROP, ALTER
+ * TABLE, MSCK, CTAS, INSERT) in src/engine/ddl.c, which read statement text
+ * from API callers: they must never crash, leak or read out of bounds,
+ * whatever the bytes.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +16,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *err = NULL;
     if (engine_ddl_parse((const char *)data, size, &table, &err))
         engine_ddl_table_free(&table);
+    free(err);
+
+    engine_ddl_stmt stmt;
+    err = NULL;
+    if (engine_ddl_stmt_parse((const char *)data, size, &stmt, &err)) {
+        /* The query span of CTAS and INSERT must lie inside the input. */
+        if (stmt.query_offset > size || stmt.query_length > size - stmt.query_offset)
+            abort();
+        engine_ddl_stmt_free(&stmt);
+    }
     free(err);
 
     char *text = malloc(size + 1);

@@ -178,6 +178,70 @@ bool engine_ddl_parse(const char *sql, size_t len, engine_ddl_table *out, char *
 void engine_ddl_table_free(engine_ddl_table *table);
 
 /* ------------------------------------------------------------------ */
+/* Other statements the service runs against the catalog               */
+/* ------------------------------------------------------------------ */
+
+typedef enum engine_ddl_op {
+    ENGINE_DDL_SHOW_DATABASES = 1, /* SHOW DATABASES|SCHEMAS [LIKE 'pattern'] */
+    ENGINE_DDL_SHOW_TABLES,        /* SHOW TABLES [IN db] ['pattern'] */
+    ENGINE_DDL_SHOW_COLUMNS,       /* SHOW COLUMNS IN|FROM t [IN|FROM db] */
+    ENGINE_DDL_SHOW_PARTITIONS,
+    ENGINE_DDL_SHOW_CREATE_TABLE,
+    ENGINE_DDL_SHOW_TBLPROPERTIES, /* pattern holds the one property asked for, if any */
+    ENGINE_DDL_DESCRIBE,           /* [FORMATTED | EXTENDED] t */
+    ENGINE_DDL_CREATE_DATABASE,
+    ENGINE_DDL_DROP_TABLE,
+    ENGINE_DDL_DROP_DATABASE,
+    ENGINE_DDL_ADD_PARTITION,      /* ALTER TABLE t ADD [IF NOT EXISTS] PARTITION (...) [LOCATION] ... */
+    ENGINE_DDL_DROP_PARTITION,     /* ALTER TABLE t DROP [IF EXISTS] PARTITION (...), ... */
+    ENGINE_DDL_MSCK_REPAIR,
+    ENGINE_DDL_CTAS,               /* CREATE TABLE t [WITH (...)] AS query [WITH [NO] DATA] */
+    ENGINE_DDL_INSERT,             /* INSERT INTO t [(columns)] query */
+} engine_ddl_op;
+
+/* One PARTITION (k = 'v', ...) clause, keys lowercased, values as written. */
+typedef struct engine_partition_spec {
+    engine_kv *values;
+    size_t count;
+    char *location; /* NULL when the clause has no LOCATION */
+} engine_partition_spec;
+
+typedef struct engine_ddl_stmt {
+    engine_ddl_op op;
+    char *catalog;  /* lowercased name parts; NULL when the name did not give them */
+    char *database; /* also the database of CREATE/DROP DATABASE and SHOW TABLES IN */
+    char *table;
+    char *pattern;  /* SHOW ... LIKE pattern, SHOW TBLPROPERTIES t ('name'); NULL when absent */
+    bool if_exists, if_not_exists, cascade, formatted, extended;
+    char *comment;  /* CREATE DATABASE */
+    char *location;
+    engine_kv *properties; /* DBPROPERTIES, or CTAS WITH properties (arrays joined by ',') */
+    size_t property_count;
+    char **partitioned_by; /* CTAS partitioned_by, lowercased */
+    size_t partitioned_by_count;
+    engine_partition_spec *partitions; /* ALTER TABLE ADD/DROP PARTITION */
+    size_t partition_count;
+    char **columns;        /* INSERT INTO t (columns) */
+    size_t column_count;
+    size_t query_offset;   /* CTAS and INSERT: the query is sql[query_offset, +query_length) */
+    size_t query_length;
+    bool with_no_data;     /* CTAS ... WITH NO DATA */
+} engine_ddl_stmt;
+
+/*
+ * Parses the statements other than SELECT and CREATE [EXTERNAL] TABLE
+ * with columns that the service runs itself (see engine_ddl_op). Names
+ * may be quoted with double quotes or backticks; strings take Hive's
+ * backslash escapes and doubled quotes. Returns false with a
+ * "SYNTAX_ERROR: line L:C: ..." message on malformed input, or a
+ * "NOT_SUPPORTED: ..." one for an ALTER TABLE form other than ADD/DROP
+ * PARTITION. The input is untrusted bytes of any length; the parser is
+ * fuzzed. Free with engine_ddl_stmt_free().
+ */
+bool engine_ddl_stmt_parse(const char *sql, size_t len, engine_ddl_stmt *out, char **err);
+void engine_ddl_stmt_free(engine_ddl_stmt *stmt);
+
+/* ------------------------------------------------------------------ */
 /* Hive types                                                          */
 /* ------------------------------------------------------------------ */
 
