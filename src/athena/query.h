@@ -13,6 +13,7 @@
 #define OWL_ATHENA_QUERY_H
 
 #include "athena/internal.h"
+#include "engine/engine.h"
 
 #include <stdatomic.h>
 
@@ -118,6 +119,90 @@ bool athena_run_metastore_open(athena_run *run, const char *catalog, athena_meta
  */
 json_t *athena_run_metastore_call(athena_run *run, const athena_metastore *metastore,
                                   const char *api_name, json_t *api_request);
+
+/*
+ * Like athena_run_metastore_call() but leaves the run's failure alone: on
+ * an error returns NULL with the metastore's message in *message
+ * (malloc'ed), so the caller can tell "not found" or "already exists" from
+ * other failures.
+ */
+json_t *athena_run_metastore_try(athena_run *run, const athena_metastore *metastore,
+                                 const char *api_name, json_t *api_request, char **message);
+
+/*
+ * Splits s3://bucket/prefix into bucket and prefix, both malloc'ed. A
+ * non-empty prefix ends with '/'. False when location is not an S3 URI.
+ */
+bool athena_s3_location_split(const char *location, char **bucket, char **prefix);
+
+struct engine_table_ref;
+
+/* Binds one table the query reads as a view of the run's engine; false after athena_run_fail(). */
+bool athena_run_bind_table(athena_run *run, const struct engine_table_ref *ref);
+
+/*
+ * Stores the local file at path as object uri with a PutObject through the
+ * S3 handler, as the caller. what names the object in the failure message
+ * ("the query result"). False after athena_run_fail().
+ */
+bool athena_run_put_object(athena_run *run, const char *path, const char *uri, const char *type,
+                           const char *what);
+
+/* ---- statements other than SELECT (query_ddl.c, query_show.c) ----------- */
+
+/*
+ * Runs one statement that is not a SELECT (kind from engine_sql_classify())
+ * against the catalog and writes its result, as <id>.txt without a header
+ * row for DDL and UTILITY statements. Failures go to athena_run_fail().
+ * stats receives the rows written by CTAS and INSERT.
+ */
+void athena_run_statement(athena_run *run, engine_stmt_kind kind, engine_query_stats *stats);
+
+/* One statement being run: its parsed form, the catalog it acts on and its result lines. */
+typedef struct athena_ddl {
+    athena_run *run;
+    const char *sql;
+    engine_ddl_stmt stmt;
+    const char *catalog;  /* the statement's catalog, else the query context's */
+    const char *database; /* the statement's database, else the context's, else "default" */
+    athena_metastore metastore;
+    bool metastore_open;
+    const char *columns[2]; /* result columns (type string); column_count 0 for none */
+    size_t column_count;
+    owl_buf lines; /* result rows, one line each, fields separated by '\t' */
+} athena_ddl;
+
+struct thrift_value;
+
+/* Opens the metastore of d->catalog once; false after athena_run_fail(). */
+bool athena_ddl_metastore(athena_ddl *d);
+
+/*
+ * Fetches table database.table through getTable. Returns Athena's
+ * TableMetadata shape (a new reference) and, when raw is not NULL, the
+ * decoded Hive Table struct. A missing table fails the run with Hive's
+ * "Table not found" message unless missing is not NULL, in which case
+ * *missing is set and NULL returned without a failure.
+ */
+json_t *athena_ddl_get_table(athena_ddl *d, const char *database, const char *table,
+                             struct thrift_value **raw, bool *missing);
+
+/* Checks that database exists; false after athena_run_fail() with Hive's message. */
+bool athena_ddl_database_exists(athena_ddl *d, const char *database, bool *exists);
+
+/* Appends one result row of count fields. */
+void athena_ddl_row(athena_ddl *d, const char *const *fields, size_t count);
+
+/* Runs SHOW ... and DESCRIBE (query_show.c); false after athena_run_fail(). */
+bool athena_ddl_show(athena_ddl *d);
+
+/*
+ * Reads up to max_rows rows of a DDL result file (lines of tab-separated
+ * fields; a one-column result keeps its tabs) from byte offset. Same
+ * contract as engine_result_page().
+ */
+bool athena_text_result_page(const char *path, size_t column_count, uint64_t offset,
+                             size_t max_rows, engine_result_page_t *page, char **err);
 
 /* ---- state changes (query.c) --------------------------------------------- */
 

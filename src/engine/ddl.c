@@ -634,9 +634,10 @@ bool engine_ddl_parse(const char *sql, size_t len, engine_ddl_table *out, char *
         ok = ddl_columns(&p, &out->columns, &out->column_count);
     if (ok)
         ok = ddl_clauses(&p, out);
-    if (ok && !out->serde && !out->input_format) {
-        /* Hive's defaults: a text table read by LazySimpleSerDe. */
+    /* Hive's defaults: a text table read by LazySimpleSerDe, also under ROW FORMAT alone. */
+    if (ok && !out->serde)
         out->serde = strdup(SERDE_LAZY);
+    if (ok && !out->input_format) {
         out->input_format = strdup(FORMAT_TEXT_IN);
         out->output_format = strdup(FORMAT_TEXT_OUT);
     }

@@ -243,7 +243,20 @@ static void test_classify_ctas_with_qualified_name(void) {
               ENGINE_STMT_CREATE_EXTERNAL_TABLE);
 }
 
+static void test_row_format_alone_is_text(void) {
+    const char *sql = "CREATE EXTERNAL TABLE t (a int) ROW FORMAT DELIMITED FIELDS TERMINATED "
+                      "BY ',' LOCATION 's3://b/t/'";
+    engine_ddl_table t;
+    char *err = NULL;
+    CHECK(engine_ddl_parse(sql, strlen(sql), &t, &err));
+    CHECK_STR(t.serde, "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe");
+    CHECK_STR(t.input_format, "org.apache.hadoop.mapred.TextInputFormat");
+    CHECK_STR(t.output_format, "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat");
+    engine_ddl_table_free(&t);
+}
+
 int main(void) {
+    UNIT_RUN(test_row_format_alone_is_text);
     UNIT_RUN(test_show_databases_and_tables);
     UNIT_RUN(test_show_table_forms);
     UNIT_RUN(test_databases);
