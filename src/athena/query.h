@@ -92,6 +92,7 @@ struct engine_db;
 typedef struct athena_run {
     athena_query_job *job;
     struct engine_db *db;
+    const char *sql; /* the SELECT whose tables are bound: job->sql, or the query of a CTAS */
     aws_call call;
     http_request request;
     http_response response;

@@ -1261,8 +1261,10 @@ static bool bind_query(athena_ddl *d, const char *query)
         return false;
     }
     bool ok = true;
+    d->run->sql = query;
     for (size_t i = 0; ok && i < refs.count; i++)
         ok = athena_run_bind_table(d->run, &refs.items[i]);
+    d->run->sql = NULL;
     engine_table_refs_free(&refs);
     return ok;
 }
@@ -1530,11 +1532,9 @@ static bool insert_into(athena_ddl *d, engine_query_stats *stats)
                 break;
             }
             owl_buf_printf(&target.select, "%sCAST(\"source\".", i ? ", " : "");
-            owl_buf dummy = OWL_BUF_INIT;
             put_ident(&target.select, shape.names[i]);
             owl_buf_printf(&target.select, " AS %s) AS ", duck);
             put_ident(&target.select, target.columns[i].name);
-            owl_buf_free(&dummy);
             free(duck);
         }
         owl_buf_printf(&target.select, " FROM (%s\n) AS \"source\"", query);

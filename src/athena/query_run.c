@@ -472,7 +472,8 @@ bool athena_run_bind_table(athena_run *run, const engine_table_ref *ref)
         for (size_t i = 0; i < partitions.count; i++)
             values[i] = (const char *const *)partitions.items[i].values;
         char *err = NULL;
-        ok = engine_prune_partitions(run->db, run->job->sql, ref, run->job->catalog,
+        const char *sql = run->sql ? run->sql : run->job->sql;
+        ok = engine_prune_partitions(run->db, sql, ref, run->job->catalog,
                                      run->job->database, b.keys, b.key_count, values,
                                      partitions.count, keep, &err);
         if (!ok)

@@ -3,6 +3,7 @@ Athena in owlery serve invokes the real owlery-hms-connector function, which
 asks a real owlery-metastore over Thrift. Every statement runs as the
 producer's own user; data objects are put into and read from owlery's S3."""
 
+import json
 import re
 import time
 
@@ -240,3 +241,114 @@ def test_msck_repair_adds_missing_partitions(ath, server):
     assert rows == [["dt=2024-01-01"], ["dt=2024-01-02"], ["dt=a%3Ab"]]
     rows, _, _ = ok(ath, "SELECT id, dt FROM ehms.sales.orders ORDER BY id")
     assert rows == [["id", "dt"], ["1", "2024-01-01"], ["2", "2024-01-02"], ["3", "a:b"]]
+
+
+def test_ctas_partitioned_parquet(ath, server):
+    ok(ath, "CREATE DATABASE sales")
+    ok(ath, ORDERS_DDL)
+    put(server, "orders/dt=2024-01-01/part-0.csv", b"1,1.5,red\n2,2.5,blue\n")
+    put(server, "orders/dt=2024-01-02/part-0.csv", b"3,3.5,red\n")
+    ok(ath, "MSCK REPAIR TABLE sales.orders")
+
+    rows, names, execution = ok(
+        ath, "CREATE TABLE sales.by_note WITH (format = 'PARQUET', "
+             "external_location = 's3://athena-test/by_note/', partitioned_by = ARRAY['note']) "
+             "AS SELECT id, amount * 2 AS doubled, note FROM sales.orders", database="sales")
+    assert execution["StatementType"] == "DML"
+    assert (names, rows) == (["rows"], [["rows"], ["3"]])
+    s3 = client(server, "s3", PRODUCER_KEY)
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(
+        Bucket=BUCKET, Prefix="by_note/")["Contents"])
+    query_id = execution["QueryExecutionId"]
+    assert keys == [f"by_note/note=blue/{query_id}_00000", f"by_note/note=red/{query_id}_00000"]
+
+    rows, _, _ = ok(ath, "SHOW PARTITIONS sales.by_note")
+    assert rows == [["note=blue"], ["note=red"]]
+    rows, _, _ = ok(ath, "SHOW COLUMNS IN sales.by_note")
+    assert rows == [["id                  "], ["doubled             "], ["note                "]]
+    rows, _, _ = ok(ath, "SELECT id, doubled, note FROM ehms.sales.by_note ORDER BY id")
+    assert rows == [["id", "doubled", "note"], ["1", "3.0", "red"], ["2", "5.0", "blue"],
+                    ["3", "7.0", "red"]]
+
+    ok(ath, "INSERT INTO sales.by_note SELECT 4, 8.5, 'green'")
+    ok(ath, "INSERT INTO sales.by_note SELECT 5, 1.0, 'red'")
+    rows, _, _ = ok(ath, "SHOW PARTITIONS sales.by_note")
+    assert rows == [["note=blue"], ["note=green"], ["note=red"]]
+    rows, _, _ = ok(ath, "SELECT id, doubled, note FROM ehms.sales.by_note ORDER BY id")
+    assert rows == [["id", "doubled", "note"], ["1", "3.0", "red"], ["2", "5.0", "blue"],
+                    ["3", "7.0", "red"], ["4", "8.5", "green"], ["5", "1.0", "red"]]
+
+    error = failed(ath, "CREATE TABLE sales.by_note AS SELECT 1 AS a")
+    assert error["ErrorMessage"] == (
+        "TABLE_ALREADY_EXISTS: line 1:1: Destination table 'ehms.sales.by_note' already exists")
+    rows, _, _ = ok(ath, "CREATE TABLE IF NOT EXISTS sales.by_note AS SELECT 1 AS a")
+    assert rows == [["rows"], ["0"]]
+    error = failed(ath, "CREATE TABLE sales.again WITH (external_location = "
+                        "'s3://athena-test/by_note/') AS SELECT 1 AS a")
+    assert error["ErrorMessage"] == (
+        "HIVE_PATH_ALREADY_EXISTS: Target directory for table 'sales.again' already exists: "
+        "s3://athena-test/by_note/")
+    error = failed(ath, "INSERT INTO sales.nope SELECT 1")
+    assert error["ErrorMessage"] == (
+        "TABLE_NOT_FOUND: line 1:13: Table 'ehms.sales.nope' does not exist")
+    error = failed(ath, "INSERT INTO sales.by_note SELECT 1, 2.0")
+    assert error["ErrorMessage"] == (
+        "TYPE_MISMATCH: line 1:1: Insert query has 2 columns but table ehms.sales.by_note "
+        "has 3")
+
+
+def test_ctas_default_location(ath, server):
+    ok(ath, "CREATE DATABASE sales")
+    rows, _, execution = ok(ath, "CREATE TABLE t AS SELECT 1 AS a, 'x' AS b", database="sales")
+    assert rows == [["rows"], ["1"]]
+    query_id = execution["QueryExecutionId"]
+    rows, _, _ = ok(ath, "SHOW CREATE TABLE sales.t")
+    assert f"  '{RESULTS}tables/{query_id}/'" in [r[0] for r in rows]
+    rows, _, _ = ok(ath, "SELECT a, b FROM ehms.sales.t")
+    assert rows == [["a", "b"], ["1", "x"]]
+
+
+def test_ctas_denied_writing_location(ath, server):
+    ok(ath, "CREATE DATABASE sales")
+    iam = client(server, "iam", PRODUCER_KEY)
+    iam.create_user(UserName="analyst")
+    iam.attach_user_policy(UserName="analyst",
+                           PolicyArn="arn:aws:iam::aws:policy/AmazonAthenaFullAccess")
+    iam.put_user_policy(UserName="analyst", PolicyName="rw", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["lambda:InvokeFunction", "s3:GetObject",
+                                           "s3:ListBucket", "s3:PutObject"],
+             "Resource": "*"},
+            {"Effect": "Deny", "Action": "s3:PutObject",
+             "Resource": "arn:aws:s3:::athena-test/locked/*"}]}))
+    key = iam.create_access_key(UserName="analyst")["AccessKey"]
+    analyst = client(server, "athena", (key["AccessKeyId"], key["SecretAccessKey"]),
+                     region="us-east-1")
+    error = failed(analyst, "CREATE TABLE sales.locked WITH (external_location = "
+                            "'s3://athena-test/locked/') AS SELECT 1 AS a")
+    assert error["ErrorCategory"] == 2
+    assert error["ErrorMessage"].startswith(
+        "PERMISSION_DENIED: writing the table data s3://athena-test/locked/")
+    rows, _, _ = ok(ath, "SHOW TABLES IN sales")
+    assert rows == []
+
+
+def test_tblproperties_and_formatted(ath, server):
+    ok(ath, "CREATE DATABASE sales")
+    ok(ath, ORDERS_DDL)
+    rows, names, _ = ok(ath, "SHOW TBLPROPERTIES sales.orders")
+    assert names == ["prpt_name", "prpt_value"]
+    assert rows[:2] == [["EXTERNAL", "TRUE"], ["owner", "sales team"]]
+    assert rows[2][0] == "transient_lastDdlTime"
+    rows, names, _ = ok(ath, "SHOW TBLPROPERTIES sales.orders ('owner')")
+    assert (names, rows) == (["prpt_value"], [["sales team"]])
+
+    rows, _, _ = ok(ath, "DESCRIBE FORMATTED sales.orders")
+    lines = [r[0] for r in rows]
+    assert lines[:4] == ["# col_name          \tdata_type           \tcomment             ",
+                         "\t \t ",
+                         "id                  \tint                 \torder id            ",
+                         "amount              \tdouble              \t                    "]
+    assert "Location:           \ts3://athena-test/orders/\t " in lines
+    assert "SerDe Library:      \torg.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe\t " in lines
+    assert "\tfield.delim         \t,                   " in lines
