@@ -194,6 +194,77 @@ bool athena_ddl_database_exists(athena_ddl *d, const char *database, bool *exist
 /* Appends one result row of count fields. */
 void athena_ddl_row(athena_ddl *d, const char *const *fields, size_t count);
 
+/* ---- helpers shared by the statements (query_ddl.c) ------------------- */
+
+/* The parts of a Hive table that createTable needs. */
+typedef struct athena_table_spec {
+    const char *database, *table, *location, *owner;
+    const engine_column *columns;
+    size_t column_count;
+    const engine_column *keys;
+    size_t key_count;
+    const char *serde, *input_format, *output_format;
+    const engine_kv *serde_params;
+    size_t serde_param_count;
+    engine_kv *params; /* table parameters; athena_ddl_table_struct() adds EXTERNAL=TRUE */
+    size_t param_count;
+} athena_table_spec;
+
+/* Builds the Hive Table struct of spec (caller frees). */
+struct thrift_value *athena_ddl_table_struct(const athena_table_spec *spec);
+
+/* Runs createTable; *existing tells whether it failed because the table exists. */
+bool athena_ddl_create_table(athena_ddl *d, const athena_table_spec *spec, bool *existing);
+
+/*
+ * Builds a Partition of the decoded Hive Table raw with values at
+ * location: the table's storage descriptor with that location.
+ */
+struct thrift_value *athena_ddl_partition_struct(const struct thrift_value *raw,
+                                                 const char *database, const char *table,
+                                                 const char *const *values, size_t count,
+                                                 const char *location);
+
+/* Encodes struct value (taken) as a TJSONProtocol JSON string; NULL if it cannot. */
+json_t *athena_ddl_tjson(struct thrift_value *value);
+
+/* Sends the TJSON partitions of batch (a JSON array, taken) with addPartitions. */
+bool athena_ddl_add_partitions(athena_ddl *d, json_t *batch, bool *existing);
+
+/* Returns the names of every partition of database.table (a new reference), or NULL. */
+json_t *athena_ddl_partition_names(athena_ddl *d, const char *database, const char *table);
+
+/* True when the JSON array names contains the string name. */
+bool athena_ddl_names_contain(json_t *names, const char *name);
+
+/* Returns the Hive partition name k1=v1/k2=v2 (malloc'ed), escaped as Hive escapes paths. */
+char *athena_ddl_partition_name(const engine_column *keys, size_t count,
+                                const char *const *values);
+
+/* Fills columns from Athena's [{Name, Type, Comment}] (strings borrowed from list). */
+engine_column *athena_ddl_columns(json_t *list, size_t *count);
+
+/* Returns table parameter key of a TableMetadata, or NULL. */
+const char *athena_ddl_parameter(json_t *table, const char *key);
+
+/* Returns location with exactly one trailing '/' (malloc'ed). */
+char *athena_ddl_with_slash(const char *location);
+
+/* Fails the run for a listing of s3://bucket/prefix that returned status (not S3_READ_OK). */
+void athena_ddl_fail_listing(athena_ddl *d, int status, const char *bucket, const char *prefix,
+                             const char *err);
+
+/*
+ * Stores a result as <output><id><extension> and its .metadata (the column
+ * list in the engine's metadata format), as the caller.
+ */
+bool athena_ddl_put_result(athena_run *run, const char *extension, const char *text, size_t len,
+                           json_t *columns);
+
+/* Runs CREATE TABLE AS SELECT and INSERT INTO (query_write.c); false after athena_run_fail(). */
+bool athena_ddl_ctas(athena_ddl *d, engine_query_stats *stats);
+bool athena_ddl_insert(athena_ddl *d, engine_query_stats *stats);
+
 /* Runs SHOW ... and DESCRIBE (query_show.c); false after athena_run_fail(). */
 bool athena_ddl_show(athena_ddl *d);
 

@@ -7,16 +7,12 @@
  *   CREATE DATABASE, CREATE EXTERNAL TABLE, DROP TABLE, DROP DATABASE,
  *   ALTER TABLE ADD/DROP PARTITION, MSCK REPAIR TABLE (lists the table
  *   location in S3 and adds the key=value/ prefixes the catalog lacks, in
- *   batches of ADD_BATCH), CREATE TABLE AS SELECT and INSERT INTO (run the
- *   query on the engine, write one Parquet object per partition under the
- *   table location with PutObject, then register the table and the new
- *   partitions). SHOW and DESCRIBE are in query_show.c.
+ *   batches of ADD_BATCH). SHOW and DESCRIBE are in query_show.c, CREATE
+ *   TABLE AS SELECT and INSERT INTO in query_write.c.
  *
  * Hive DDL fails with Hive's messages ("FAILED: SemanticException [Error
- * 10001]: Table not found sales.nope"); CTAS and INSERT with Trino's
- * (TABLE_ALREADY_EXISTS, TABLE_NOT_FOUND). The result of a DDL statement is
+ * 10001]: Table not found sales.nope"). The result of a DDL statement is
  * <OutputLocation><id>.txt with its .metadata: rows without a header.
- * CTAS and INSERT write <id>.csv with the Trino result "rows".
  *
  * The code does not depend on the kind of catalog: every call goes
  * through athena_run_metastore_open() and athena_run_metastore_call().
@@ -32,14 +28,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-/* Partitions per addPartitions call of MSCK REPAIR TABLE, CTAS and INSERT. */
+/* Partitions per addPartitions call of MSCK REPAIR TABLE. */
 #define ADD_BATCH 100
-/* Athena's limit of partitions one CTAS or INSERT INTO may write. */
-#define MAX_WRITTEN_PARTITIONS 100
 
 /* Hive metastore field ids (hive_metastore.thrift, Hive 2.3 and 3.1). */
 enum {
@@ -78,9 +73,6 @@ enum {
     PARTITION_PARAMETERS = 7,
 };
 
-#define PARQUET_SERDE "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
-#define PARQUET_INPUT "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
-#define PARQUET_OUTPUT "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
 #define HIVE_NULL_PARTITION "__HIVE_DEFAULT_PARTITION__"
 
 /* ------------------------------------------------------------------------
@@ -196,7 +188,7 @@ static bool call_void(athena_ddl *d, const char *api_name, json_t *request)
 }
 
 /* Encodes struct value (taken) as a TJSONProtocol JSON string. */
-static json_t *tjson_string(thrift_value *value)
+json_t *athena_ddl_tjson(thrift_value *value)
 {
     owl_buf out = OWL_BUF_INIT;
     thrift_error error = {{0}};
@@ -231,21 +223,8 @@ static thrift_value *field_schemas(const engine_column *columns, size_t count)
     return list;
 }
 
-/* The parts of a Hive table that createTable needs. */
-typedef struct table_spec {
-    const char *database, *table, *location, *owner;
-    const engine_column *columns;
-    size_t column_count;
-    const engine_column *keys;
-    size_t key_count;
-    const char *serde, *input_format, *output_format;
-    const engine_kv *serde_params;
-    size_t serde_param_count;
-    engine_kv *params; /* table parameters, EXTERNAL=TRUE added by table_struct() */
-    size_t param_count;
-} table_spec;
 
-static thrift_value *table_struct(const table_spec *spec)
+thrift_value *athena_ddl_table_struct(const athena_table_spec *spec)
 {
     thrift_value *serde = thrift_value_new_struct();
     thrift_struct_set(serde, SERDE_NAME, thrift_value_new_cstring(spec->table));
@@ -291,10 +270,11 @@ static thrift_value *table_struct(const table_spec *spec)
 }
 
 /* Runs createTable; existing reports whether it failed because the table exists. */
-static bool create_table(athena_ddl *d, const table_spec *spec, bool *existing)
+bool athena_ddl_create_table(athena_ddl *d, const athena_table_spec *spec, bool *existing)
 {
     *existing = false;
-    json_t *request = json_pack("{s:o}", "tableDesc", tjson_string(table_struct(spec)));
+    json_t *table = athena_ddl_tjson(athena_ddl_table_struct(spec));
+    json_t *request = json_pack("{s:o}", "tableDesc", table);
     char *message = NULL;
     json_t *response = athena_run_metastore_try(d->run, &d->metastore, "createTable", request,
                                                 &message);
@@ -333,7 +313,7 @@ static void put_escaped(owl_buf *out, const char *text)
 }
 
 /* Returns the Hive partition name k1=v1/k2=v2 (malloc'ed) of keys and values. */
-static char *partition_name(const engine_column *keys, size_t count, const char *const *values)
+char *athena_ddl_partition_name(const engine_column *keys, size_t count, const char *const *values)
 {
     owl_buf name = OWL_BUF_INIT;
     for (size_t i = 0; i < count; i++) {
@@ -366,7 +346,7 @@ static bool unescape_path(char *text)
 }
 
 /* Returns location with exactly one trailing '/' (malloc'ed). */
-static char *with_slash(const char *location)
+char *athena_ddl_with_slash(const char *location)
 {
     owl_buf out = OWL_BUF_INIT;
     owl_buf_puts(&out, location);
@@ -376,7 +356,7 @@ static char *with_slash(const char *location)
 }
 
 /* Fills columns from Athena's [{Name, Type, Comment}] (strings borrowed from list). */
-static engine_column *columns_of(json_t *list, size_t *count)
+engine_column *athena_ddl_columns(json_t *list, size_t *count)
 {
     *count = json_array_size(list);
     engine_column *columns = calloc(*count + 1, sizeof *columns);
@@ -393,13 +373,13 @@ static engine_column *columns_of(json_t *list, size_t *count)
     return columns;
 }
 
-static const char *parameter_value(json_t *table, const char *key)
+const char *athena_ddl_parameter(json_t *table, const char *key)
 {
     return json_string_value(json_object_get(json_object_get(table, "Parameters"), key));
 }
 
 /* Returns the names of every partition of database.table (a new reference), or NULL. */
-static json_t *partition_names(athena_ddl *d, const char *database, const char *table)
+json_t *athena_ddl_partition_names(athena_ddl *d, const char *database, const char *table)
 {
     json_t *request = json_pack("{s:s, s:s, s:i}", "dbName", database, "tableName", table,
                                 "maxSize", -1);
@@ -413,7 +393,7 @@ static json_t *partition_names(athena_ddl *d, const char *database, const char *
     return names;
 }
 
-static bool names_contain(json_t *names, const char *name)
+bool athena_ddl_names_contain(json_t *names, const char *name)
 {
     size_t i;
     json_t *item;
@@ -428,7 +408,7 @@ static bool names_contain(json_t *names, const char *name)
  * Builds a Partition of table raw (a decoded Hive Table) with values at
  * location: the table's storage descriptor with that location.
  */
-static thrift_value *partition_struct(const thrift_value *raw, const char *database,
+thrift_value *athena_ddl_partition_struct(const thrift_value *raw, const char *database,
                                       const char *table, const char *const *values, size_t count,
                                       const char *location)
 {
@@ -453,7 +433,7 @@ static thrift_value *partition_struct(const thrift_value *raw, const char *datab
 }
 
 /* Sends the TJSON partitions of batch (a JSON array, taken) with addPartitions. */
-static bool add_partition_batch(athena_ddl *d, json_t *batch, bool *existing)
+bool athena_ddl_add_partitions(athena_ddl *d, json_t *batch, bool *existing)
 {
     *existing = false;
     if (json_array_size(batch) == 0) {
@@ -507,7 +487,7 @@ static bool write_local(athena_run *run, const char *path, const char *text, siz
  * Stores a result as <output><id><extension> and its .metadata (the
  * column list in the engine's metadata format), as the caller.
  */
-static bool put_result_files(athena_run *run, const char *extension, const char *text,
+bool athena_ddl_put_result(athena_run *run, const char *extension, const char *text,
                              size_t len, json_t *columns)
 {
     const char *data_dir = owl_store_data_dir(run->job->store);
@@ -544,7 +524,7 @@ static bool put_ddl_result(athena_ddl *d)
     for (size_t i = 0; i < d->column_count; i++)
         json_array_append_new(columns, json_pack("{s:s, s:s, s:i, s:i}", "name", d->columns[i],
                                                  "type", "string", "precision", 0, "scale", 0));
-    bool ok = put_result_files(d->run, ".txt", d->lines.data, d->lines.len, columns);
+    bool ok = athena_ddl_put_result(d->run, ".txt", d->lines.data, d->lines.len, columns);
     json_decref(columns);
     return ok;
 }
@@ -553,7 +533,9 @@ static bool put_ddl_result(athena_ddl *d)
  * CREATE and DROP
  * ---------------------------------------------------------------------- */
 
-#define DDL_TASK_ERROR "FAILED: Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.DDLTask. "
+/* The prefix of Hive's messages for a metastore call that failed. */
+#define DDL_TASK_ERROR                                                                            \
+    "FAILED: Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.DDLTask. "
 
 static bool create_database(athena_ddl *d)
 {
@@ -623,7 +605,7 @@ static bool create_external_table(athena_ddl *d)
             params[param_count++] = t.table_params[i];
         if (t.comment)
             params[param_count++] = (engine_kv){(char *)"comment", t.comment};
-        table_spec spec = {
+        athena_table_spec spec = {
             .database = database, .table = t.table, .location = t.location,
             .owner = d->run->job->identity.arn, .columns = t.columns,
             .column_count = t.column_count, .keys = t.partition_keys,
@@ -632,7 +614,7 @@ static bool create_external_table(athena_ddl *d)
             .serde_param_count = t.serde_param_count, .params = params,
             .param_count = param_count};
         bool existing = false;
-        ok = create_table(d, &spec, &existing);
+        ok = athena_ddl_create_table(d, &spec, &existing);
         if (existing && (t.if_not_exists)) {
             ok = true;
         } else if (existing) {
@@ -750,9 +732,9 @@ static bool add_partitions(athena_ddl *d)
     if (!table)
         return false;
     size_t key_count;
-    engine_column *keys = columns_of(json_object_get(table, "PartitionKeys"), &key_count);
-    const char *location = parameter_value(table, "location");
-    json_t *existing = partition_names(d, d->database, d->stmt.table);
+    engine_column *keys = athena_ddl_columns(json_object_get(table, "PartitionKeys"), &key_count);
+    const char *location = athena_ddl_parameter(table, "location");
+    json_t *existing = athena_ddl_partition_names(d, d->database, d->stmt.table);
     json_t *batch = json_array();
     const char **values = calloc(key_count + 1, sizeof *values);
     if (!values)
@@ -763,24 +745,24 @@ static bool add_partitions(athena_ddl *d)
         ok = spec_values(d, spec, keys, key_count, values);
         if (!ok)
             break;
-        char *name = partition_name(keys, key_count, values);
-        if (names_contain(existing, name) && !d->stmt.if_not_exists) {
+        char *name = athena_ddl_partition_name(keys, key_count, values);
+        if (athena_ddl_names_contain(existing, name) && !d->stmt.if_not_exists) {
             athena_run_fail(d->run, ATHENA_ERROR_USER,
                             DDL_TASK_ERROR "AlreadyExistsException(message:Partition already "
                             "exists: %s.%s %s)",
                             d->database, d->stmt.table, name);
             ok = false;
-        } else if (!names_contain(existing, name)) {
+        } else if (!athena_ddl_names_contain(existing, name)) {
             owl_buf path = OWL_BUF_INIT;
             if (spec->location) {
                 owl_buf_puts(&path, spec->location);
             } else {
-                char *base = with_slash(location ? location : "");
+                char *base = athena_ddl_with_slash(location ? location : "");
                 owl_buf_printf(&path, "%s%s/", base, name);
                 free(base);
             }
             json_array_append_new(existing, json_string(name));
-            json_array_append_new(batch, tjson_string(partition_struct(
+            json_array_append_new(batch, athena_ddl_tjson(athena_ddl_partition_struct(
                                              raw, d->database, d->stmt.table, values, key_count,
                                              path.data)));
             owl_buf_free(&path);
@@ -789,7 +771,7 @@ static bool add_partitions(athena_ddl *d)
     }
     bool duplicate = false;
     if (ok)
-        ok = add_partition_batch(d, json_incref(batch), &duplicate);
+        ok = athena_ddl_add_partitions(d, json_incref(batch), &duplicate);
     if (duplicate)
         athena_run_fail(d->run, ATHENA_ERROR_USER,
                         DDL_TASK_ERROR "AlreadyExistsException(message:Partition already exists "
@@ -810,8 +792,8 @@ static bool drop_partitions(athena_ddl *d)
     if (!table)
         return false;
     size_t key_count;
-    engine_column *keys = columns_of(json_object_get(table, "PartitionKeys"), &key_count);
-    json_t *existing = partition_names(d, d->database, d->stmt.table);
+    engine_column *keys = athena_ddl_columns(json_object_get(table, "PartitionKeys"), &key_count);
+    json_t *existing = athena_ddl_partition_names(d, d->database, d->stmt.table);
     const char **values = calloc(key_count + 1, sizeof *values);
     if (!values)
         abort();
@@ -821,8 +803,8 @@ static bool drop_partitions(athena_ddl *d)
         ok = spec_values(d, spec, keys, key_count, values);
         if (!ok)
             break;
-        char *name = partition_name(keys, key_count, values);
-        if (!names_contain(existing, name)) {
+        char *name = athena_ddl_partition_name(keys, key_count, values);
+        if (!athena_ddl_names_contain(existing, name)) {
             if (!d->stmt.if_exists) {
                 owl_buf text = OWL_BUF_INIT;
                 describe_spec(&text, spec);
@@ -851,8 +833,8 @@ static bool drop_partitions(athena_ddl *d)
 }
 
 /* Fails the run for a listing of s3://bucket/prefix that did not succeed. */
-static void fail_listing(athena_ddl *d, s3_read_status status, const char *bucket,
-                         const char *prefix, const char *err)
+void athena_ddl_fail_listing(athena_ddl *d, int status, const char *bucket, const char *prefix,
+                             const char *err)
 {
     if (status == S3_READ_DENIED)
         athena_run_fail(d->run, ATHENA_ERROR_USER, "PERMISSION_DENIED: reading s3://%s/%s: %s",
@@ -904,15 +886,17 @@ static bool msck_repair(athena_ddl *d)
     if (!table)
         return false;
     size_t key_count;
-    engine_column *keys = columns_of(json_object_get(table, "PartitionKeys"), &key_count);
-    const char *location = parameter_value(table, "location");
+    engine_column *keys = athena_ddl_columns(json_object_get(table, "PartitionKeys"), &key_count);
+    const char *location = athena_ddl_parameter(table, "location");
     char *bucket = NULL, *prefix = NULL;
     bool ok = key_count == 0 || athena_s3_location_split(location, &bucket, &prefix);
     if (!ok)
         athena_run_fail(d->run, ATHENA_ERROR_USER,
                         "HIVE_METASTORE_ERROR: location %s of table %s.%s is not an S3 URI",
                         location ? location : "(missing)", d->database, d->stmt.table);
-    json_t *existing = ok && key_count ? partition_names(d, d->database, d->stmt.table) : NULL;
+    json_t *existing = NULL;
+    if (ok && key_count)
+        existing = athena_ddl_partition_names(d, d->database, d->stmt.table);
     ok = ok && (key_count == 0 || existing);
 
     s3_read_list list = {0};
@@ -921,7 +905,7 @@ static bool msck_repair(athena_ddl *d)
         s3_read_status status = s3_read_prefix(&d->run->call, bucket, prefix, &list, err,
                                                sizeof err);
         if (status != S3_READ_OK) {
-            fail_listing(d, status, bucket, prefix, err);
+            athena_ddl_fail_listing(d, status, bucket, prefix, err);
             ok = false;
         }
     }
@@ -937,12 +921,12 @@ static bool msck_repair(athena_ddl *d)
         size_t dir_len;
         if (!key_partition(rel, keys, key_count, values, &dir_len))
             continue;
-        char *name = partition_name(keys, key_count, (const char *const *)values);
-        if (!names_contain(existing, name)) {
+        char *name = athena_ddl_partition_name(keys, key_count, (const char *const *)values);
+        if (!athena_ddl_names_contain(existing, name)) {
             owl_buf path = OWL_BUF_INIT;
             owl_buf_printf(&path, "s3://%s/%s%.*s", bucket, prefix, (int)dir_len, rel);
             json_array_append_new(existing, json_string(name));
-            json_array_append_new(batch, tjson_string(partition_struct(
+            json_array_append_new(batch, athena_ddl_tjson(athena_ddl_partition_struct(
                                              raw, d->database, d->stmt.table,
                                              (const char *const *)values, key_count, path.data)));
             owl_buf_printf(&missing, "\t%s:%s", d->stmt.table, name);
@@ -955,13 +939,13 @@ static bool msck_repair(athena_ddl *d)
             free(values[k]);
         if (json_array_size(batch) == ADD_BATCH) {
             bool duplicate;
-            ok = add_partition_batch(d, batch, &duplicate);
+            ok = athena_ddl_add_partitions(d, batch, &duplicate);
             batch = json_array();
         }
     }
     bool duplicate = false;
     if (ok)
-        ok = add_partition_batch(d, json_incref(batch), &duplicate);
+        ok = athena_ddl_add_partitions(d, json_incref(batch), &duplicate);
     if (duplicate)
         athena_run_fail(d->run, ATHENA_ERROR_USER,
                         DDL_TASK_ERROR "AlreadyExistsException(message:a partition of %s.%s was "
@@ -981,573 +965,6 @@ static bool msck_repair(athena_ddl *d)
     free(bucket);
     free(prefix);
     free(keys);
-    thrift_value_free(raw);
-    json_decref(table);
-    return ok;
-}
-
-/* ------------------------------------------------------------------------
- * CREATE TABLE AS SELECT and INSERT INTO
- * ---------------------------------------------------------------------- */
-
-/* Rows and columns of a small internal query, collected by collect_* callbacks. */
-typedef struct collected {
-    char **names;
-    char **types; /* Athena type names */
-    size_t column_count;
-    char ***rows;
-    size_t row_count;
-} collected;
-
-static bool collect_begin(void *ctx, const engine_result_column *columns, size_t count, char **err)
-{
-    (void)err;
-    collected *c = ctx;
-    c->names = calloc(count + 1, sizeof *c->names);
-    c->types = calloc(count + 1, sizeof *c->types);
-    if (!c->names || !c->types)
-        abort();
-    for (size_t i = 0; i < count; i++) {
-        c->names[i] = strdup(columns[i].name);
-        c->types[i] = strdup(columns[i].athena_type);
-    }
-    c->column_count = count;
-    return true;
-}
-
-static bool collect_row(void *ctx, const char *const *values, const size_t *lengths,
-                        size_t count, char **err)
-{
-    collected *c = ctx;
-    if (c->row_count >= MAX_WRITTEN_PARTITIONS) {
-        *err = strdup("HIVE_TOO_MANY_OPEN_PARTITIONS: Exceeded limit of 100 open writers for "
-                      "partitions/buckets");
-        return false;
-    }
-    c->rows = realloc(c->rows, (c->row_count + 1) * sizeof *c->rows);
-    char **row = calloc(count + 1, sizeof *row);
-    if (!c->rows || !row)
-        abort();
-    for (size_t i = 0; i < count; i++)
-        row[i] = values[i] ? strndup(values[i], lengths[i]) : NULL;
-    c->rows[c->row_count++] = row;
-    return true;
-}
-
-static bool collect_end(void *ctx, char **err)
-{
-    (void)ctx;
-    (void)err;
-    return true;
-}
-
-static void collected_free(collected *c)
-{
-    for (size_t i = 0; i < c->column_count; i++) {
-        free(c->names[i]);
-        free(c->types[i]);
-    }
-    for (size_t r = 0; r < c->row_count; r++) {
-        for (size_t i = 0; i < c->column_count; i++)
-            free(c->rows[r][i]);
-        free(c->rows[r]);
-    }
-    free(c->names);
-    free(c->types);
-    free(c->rows);
-    memset(c, 0, sizeof *c);
-}
-
-/* Runs an internal query of the statement into c; false after athena_run_fail(). */
-static bool collect(athena_ddl *d, const char *sql, collected *c)
-{
-    engine_result_sink sink = {collect_begin, collect_row, collect_end, c};
-    engine_query_options options = {.default_catalog = d->run->job->catalog,
-                                     .default_database = d->run->job->database};
-    char *err = NULL;
-    athena_query_engine_enter(d->run->job);
-    bool ok = engine_query_run(d->run->db, sql, &options, &sink, NULL, &err);
-    athena_query_engine_leave(d->run->job);
-    if (!ok)
-        athena_run_fail(d->run, ATHENA_ERROR_USER, "%s", err ? err : "the query failed");
-    free(err);
-    return ok;
-}
-
-static void put_ident(owl_buf *out, const char *name)
-{
-    owl_buf_putc(out, '"');
-    for (const char *p = name; *p; p++) {
-        if (*p == '"')
-            owl_buf_putc(out, '"');
-        owl_buf_putc(out, *p);
-    }
-    owl_buf_putc(out, '"');
-}
-
-static void put_literal(owl_buf *out, const char *text)
-{
-    owl_buf_putc(out, '\'');
-    for (const char *p = text; *p; p++) {
-        if (*p == '\'')
-            owl_buf_putc(out, '\'');
-        owl_buf_putc(out, *p);
-    }
-    owl_buf_putc(out, '\'');
-}
-
-/*
- * Maps an Athena result type name to a Hive column type; NULL for the
- * nested types (array, map, row), whose element types the result
- * metadata does not carry.
- */
-static const char *hive_type_of(const char *athena_type)
-{
-    static const struct {
-        const char *athena, *hive;
-    } types[] = {{"varchar", "string"}, {"char", "string"},     {"integer", "int"},
-                 {"bigint", "bigint"},  {"smallint", "smallint"}, {"tinyint", "tinyint"},
-                 {"double", "double"},  {"real", "float"},      {"float", "float"},
-                 {"boolean", "boolean"}, {"date", "date"},      {"timestamp", "timestamp"},
-                 {"varbinary", "binary"}, {"unknown", "string"}};
-    if (strncmp(athena_type, "decimal", 7) == 0)
-        return athena_type;
-    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-        if (strcmp(athena_type, types[i].athena) == 0)
-            return types[i].hive;
-    return NULL;
-}
-
-/* The table a CTAS or INSERT writes: its columns, partition keys and location. */
-typedef struct write_target {
-    engine_column *columns; /* data columns, then keys */
-    size_t column_count;
-    engine_column *keys;
-    size_t key_count;
-    char *location; /* ends with '/' */
-    owl_buf select; /* the query with its columns renamed and cast to the table's types */
-    json_t *added;  /* TJSON partitions to register */
-    json_t *existing;
-    uint64_t rows;
-} write_target;
-
-/* Writes the rows of select to a Parquet object at uri; false after athena_run_fail(). */
-static bool write_parquet(athena_ddl *d, const char *select, const char *uri, uint64_t *rows)
-{
-    const char *data_dir = owl_store_data_dir(d->run->job->store);
-    owl_buf path = OWL_BUF_INIT;
-    owl_buf_printf(&path, "%s/athena-results/%s.parquet", data_dir, d->run->job->id);
-    engine_query_options options = {.default_catalog = d->run->job->catalog,
-                                    .default_database = d->run->job->database};
-    char *err = NULL;
-    athena_query_engine_enter(d->run->job);
-    bool ok = engine_query_to_parquet(d->run->db, select, &options, path.data, rows, &err);
-    athena_query_engine_leave(d->run->job);
-    if (!ok)
-        athena_run_fail(d->run, ATHENA_ERROR_USER, "%s", err ? err : "the query failed");
-    free(err);
-    ok = ok && athena_run_put_object(d->run, path.data, uri, "application/octet-stream",
-                                     "the table data");
-    unlink(path.data);
-    owl_buf_free(&path);
-    return ok;
-}
-
-/*
- * Writes the rows of target->select under the table location, one
- * Parquet object per partition, and queues the partitions the catalog
- * lacks in target->added. raw is the Hive Table struct for their storage.
- */
-static bool write_rows(athena_ddl *d, write_target *target, const thrift_value *raw,
-                       const char *database, const char *table)
-{
-    size_t data_count = target->column_count - target->key_count;
-    if (target->key_count == 0) {
-        owl_buf uri = OWL_BUF_INIT;
-        owl_buf_printf(&uri, "%s%s_00000", target->location, d->run->job->id);
-        bool ok = write_parquet(d, target->select.data, uri.data, &target->rows);
-        owl_buf_free(&uri);
-        return ok;
-    }
-
-    owl_buf distinct = OWL_BUF_INIT;
-    owl_buf_puts(&distinct, "SELECT DISTINCT ");
-    for (size_t k = 0; k < target->key_count; k++) {
-        if (k)
-            owl_buf_puts(&distinct, ", ");
-        owl_buf_puts(&distinct, "CAST(");
-        put_ident(&distinct, target->keys[k].name);
-        owl_buf_puts(&distinct, " AS VARCHAR)");
-    }
-    owl_buf_printf(&distinct, " FROM (%s) AS \"target\" ORDER BY ALL", target->select.data);
-    collected values = {0};
-    bool ok = collect(d, distinct.data, &values);
-    owl_buf_free(&distinct);
-
-    for (size_t r = 0; ok && r < values.row_count; r++) {
-        owl_buf select = OWL_BUF_INIT;
-        owl_buf_puts(&select, "SELECT ");
-        for (size_t c = 0; c < data_count; c++) {
-            if (c)
-                owl_buf_puts(&select, ", ");
-            put_ident(&select, target->columns[c].name);
-        }
-        owl_buf_printf(&select, " FROM (%s) AS \"target\" WHERE ", target->select.data);
-        for (size_t k = 0; k < target->key_count; k++) {
-            if (k)
-                owl_buf_puts(&select, " AND ");
-            owl_buf_puts(&select, "CAST(");
-            put_ident(&select, target->keys[k].name);
-            if (values.rows[r][k]) {
-                owl_buf_puts(&select, " AS VARCHAR) = ");
-                put_literal(&select, values.rows[r][k]);
-            } else {
-                owl_buf_puts(&select, " AS VARCHAR) IS NULL");
-            }
-        }
-        char *name = partition_name(target->keys, target->key_count,
-                                    (const char *const *)values.rows[r]);
-        owl_buf dir = OWL_BUF_INIT, uri = OWL_BUF_INIT;
-        owl_buf_printf(&dir, "%s%s/", target->location, name);
-        owl_buf_printf(&uri, "%s%s_00000", dir.data, d->run->job->id);
-        uint64_t rows = 0;
-        ok = write_parquet(d, select.data, uri.data, &rows);
-        target->rows += rows;
-        if (ok && !names_contain(target->existing, name)) {
-            json_array_append_new(target->existing, json_string(name));
-            json_array_append_new(target->added,
-                                  tjson_string(partition_struct(
-                                      raw, database, table, (const char *const *)values.rows[r],
-                                      target->key_count, dir.data)));
-        }
-        free(name);
-        owl_buf_free(&dir);
-        owl_buf_free(&uri);
-        owl_buf_free(&select);
-    }
-    collected_free(&values);
-    return ok;
-}
-
-/* Registers target->added in batches; false after athena_run_fail(). */
-static bool register_partitions(athena_ddl *d, write_target *target)
-{
-    size_t count = json_array_size(target->added);
-    for (size_t start = 0; start < count; start += ADD_BATCH) {
-        json_t *batch = json_array();
-        for (size_t i = start; i < count && i < start + ADD_BATCH; i++)
-            json_array_append(batch, json_array_get(target->added, i));
-        bool duplicate = false;
-        if (!add_partition_batch(d, batch, &duplicate)) {
-            if (duplicate)
-                athena_run_fail(d->run, ATHENA_ERROR_SYSTEM,
-                                "HIVE_METASTORE_ERROR: a partition written by this query was "
-                                "added by another one meanwhile");
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Binds the tables the query of the statement reads; false after athena_run_fail(). */
-static bool bind_query(athena_ddl *d, const char *query)
-{
-    engine_table_refs refs = {0};
-    char *err = NULL;
-    if (!engine_sql_tables(d->run->db, query, d->run->job->catalog, d->run->job->database, &refs,
-                           &err)) {
-        athena_run_fail(d->run, ATHENA_ERROR_USER, "%s", err ? err : "SYNTAX_ERROR");
-        free(err);
-        return false;
-    }
-    bool ok = true;
-    d->run->sql = query;
-    for (size_t i = 0; ok && i < refs.count; i++)
-        ok = athena_run_bind_table(d->run, &refs.items[i]);
-    d->run->sql = NULL;
-    engine_table_refs_free(&refs);
-    return ok;
-}
-
-static void write_target_free(write_target *t)
-{
-    for (size_t i = 0; i < t->column_count; i++) {
-        free(t->columns[i].name);
-        free(t->columns[i].type);
-    }
-    free(t->columns);
-    free(t->location);
-    owl_buf_free(&t->select);
-    json_decref(t->added);
-    json_decref(t->existing);
-}
-
-/* Stores the Trino result of CTAS and INSERT: the one column "rows". */
-static bool put_rows_result(athena_ddl *d, uint64_t rows)
-{
-    owl_buf text = OWL_BUF_INIT;
-    owl_buf_printf(&text, "\"rows\"\n\"%llu\"\n", (unsigned long long)rows);
-    json_t *columns = json_pack("[{s:s, s:s, s:i, s:i}]", "name", "rows", "type", "bigint",
-                                "precision", 19, "scale", 0);
-    bool ok = put_result_files(d->run, ".csv", text.data, text.len, columns);
-    json_decref(columns);
-    owl_buf_free(&text);
-    return ok;
-}
-
-/* Returns the query text of a CTAS or INSERT (malloc'ed). */
-static char *statement_query(athena_ddl *d)
-{
-    return strndup(d->sql + d->stmt.query_offset, d->stmt.query_length);
-}
-
-static bool ctas(athena_ddl *d, engine_query_stats *stats)
-{
-    const char *format = NULL, *external = NULL;
-    for (size_t i = 0; i < d->stmt.property_count; i++) {
-        if (strcmp(d->stmt.properties[i].key, "format") == 0)
-            format = d->stmt.properties[i].value;
-        else if (strcmp(d->stmt.properties[i].key, "external_location") == 0)
-            external = d->stmt.properties[i].value;
-    }
-    if (format && strcasecmp(format, "parquet") != 0) {
-        athena_run_fail(d->run, ATHENA_ERROR_USER,
-                        "NOT_SUPPORTED: CREATE TABLE AS SELECT with format '%s' is not supported "
-                        "by this owlery build; use format = 'PARQUET'",
-                        format);
-        return false;
-    }
-    bool missing = false, exists = false;
-    if (!athena_ddl_database_exists(d, d->database, &exists))
-        return false;
-    if (!exists) {
-        athena_run_fail(d->run, ATHENA_ERROR_USER,
-                        "SCHEMA_NOT_FOUND: line 1:1: Schema %s does not exist", d->database);
-        return false;
-    }
-    json_t *old = athena_ddl_get_table(d, d->database, d->stmt.table, NULL, &missing);
-    json_decref(old);
-    if (old && d->stmt.if_not_exists)
-        return put_rows_result(d, 0);
-    if (old) {
-        athena_run_fail(d->run, ATHENA_ERROR_USER,
-                        "TABLE_ALREADY_EXISTS: line 1:1: Destination table '%s.%s.%s' already "
-                        "exists",
-                        d->catalog, d->database, d->stmt.table);
-        return false;
-    }
-    if (!missing)
-        return false;
-
-    write_target target = {0};
-    target.added = json_array();
-    target.existing = json_array();
-    if (external) {
-        target.location = with_slash(external);
-    } else {
-        owl_buf location = OWL_BUF_INIT;
-        owl_buf_printf(&location, "%stables/%s/", d->run->job->output_location, d->run->job->id);
-        target.location = owl_buf_detach(&location, NULL);
-    }
-    char *bucket = NULL, *prefix = NULL;
-    bool ok = athena_s3_location_split(target.location, &bucket, &prefix);
-    if (!ok)
-        athena_run_fail(d->run, ATHENA_ERROR_USER,
-                        "INVALID_INPUT: external_location %s is not an S3 URI", target.location);
-    if (ok && external) {
-        s3_read_list list = {0};
-        char err[1200];
-        s3_read_status status = s3_read_prefix(&d->run->call, bucket, prefix, &list, err,
-                                               sizeof err);
-        if (status == S3_READ_OK && list.count > 0) {
-            athena_run_fail(d->run, ATHENA_ERROR_USER,
-                            "HIVE_PATH_ALREADY_EXISTS: Target directory for table '%s.%s' "
-                            "already exists: %s",
-                            d->database, d->stmt.table, external);
-            ok = false;
-        } else if (status != S3_READ_OK && status != S3_READ_NOT_FOUND) {
-            fail_listing(d, status, bucket, prefix, err);
-            ok = false;
-        }
-        s3_read_list_free(&list);
-    }
-    free(bucket);
-    free(prefix);
-
-    char *query = statement_query(d);
-    ok = ok && bind_query(d, query);
-    collected shape = {0};
-    if (ok) {
-        owl_buf probe = OWL_BUF_INIT;
-        owl_buf_printf(&probe, "SELECT * FROM (%s\n) AS \"source\" LIMIT 0", query);
-        ok = collect(d, probe.data, &shape);
-        owl_buf_free(&probe);
-    }
-    /* The partition columns are the last columns of the query, in partitioned_by order. */
-    size_t key_count = d->stmt.partitioned_by_count;
-    if (ok && key_count > 0) {
-        bool last = key_count < shape.column_count;
-        for (size_t k = 0; last && k < key_count; k++)
-            last = strcmp(shape.names[shape.column_count - key_count + k],
-                          d->stmt.partitioned_by[k]) == 0;
-        if (!last) {
-            athena_run_fail(d->run, ATHENA_ERROR_USER,
-                            "HIVE_COLUMN_ORDER_MISMATCH: Partition keys must be the last columns "
-                            "in the table and in the same order as the table properties: [%s]",
-                            d->stmt.partitioned_by[0]);
-            ok = false;
-        }
-    }
-    if (ok) {
-        target.column_count = shape.column_count;
-        target.columns = calloc(shape.column_count + 1, sizeof *target.columns);
-        if (!target.columns)
-            abort();
-        for (size_t i = 0; ok && i < shape.column_count; i++) {
-            const char *type = hive_type_of(shape.types[i]);
-            if (!type) {
-                athena_run_fail(d->run, ATHENA_ERROR_USER,
-                                "NOT_SUPPORTED: column %s of type %s cannot be written by CREATE "
-                                "TABLE AS SELECT in this owlery build",
-                                shape.names[i], shape.types[i]);
-                ok = false;
-                break;
-            }
-            target.columns[i].name = strdup(shape.names[i]);
-            target.columns[i].type = strdup(type);
-        }
-        target.key_count = key_count;
-        target.keys = target.columns + (shape.column_count - key_count);
-        owl_buf_printf(&target.select, "SELECT * FROM (%s\n) AS \"source\"", query);
-    }
-    collected_free(&shape);
-
-    /* The data goes first, so a failed write leaves no table behind. */
-    table_spec spec = {.database = d->database, .table = d->stmt.table,
-                       .location = target.location, .owner = d->run->job->identity.arn,
-                       .columns = target.columns,
-                       .column_count = target.column_count - target.key_count,
-                       .keys = target.keys, .key_count = target.key_count,
-                       .serde = PARQUET_SERDE, .input_format = PARQUET_INPUT,
-                       .output_format = PARQUET_OUTPUT};
-    engine_kv compression = {(char *)"parquet.compression", (char *)"ZSTD"};
-    spec.params = &compression;
-    spec.param_count = 1;
-    thrift_value *raw = ok ? table_struct(&spec) : NULL;
-    if (ok && !d->stmt.with_no_data)
-        ok = write_rows(d, &target, raw, d->database, d->stmt.table);
-    bool existing = false;
-    if (ok && (ok = create_table(d, &spec, &existing)) == false && existing)
-        athena_run_fail(d->run, ATHENA_ERROR_USER,
-                        "TABLE_ALREADY_EXISTS: line 1:1: Destination table '%s.%s.%s' already "
-                        "exists",
-                        d->catalog, d->database, d->stmt.table);
-    ok = ok && register_partitions(d, &target);
-    stats->rows = target.rows;
-    ok = ok && put_rows_result(d, target.rows);
-    thrift_value_free(raw);
-    free(query);
-    write_target_free(&target);
-    return ok;
-}
-
-static bool insert_into(athena_ddl *d, engine_query_stats *stats)
-{
-    bool missing = false;
-    thrift_value *raw = NULL;
-    json_t *table = athena_ddl_get_table(d, d->database, d->stmt.table, &raw, &missing);
-    if (!table && missing)
-        athena_run_fail(d->run, ATHENA_ERROR_USER,
-                        "TABLE_NOT_FOUND: line 1:13: Table '%s.%s.%s' does not exist", d->catalog,
-                        d->database, d->stmt.table);
-    if (!table)
-        return false;
-    const char *serde = parameter_value(table, "serde.serialization.lib");
-    bool ok = true;
-    if (!serde || strcmp(serde, PARQUET_SERDE) != 0) {
-        athena_run_fail(d->run, ATHENA_ERROR_USER,
-                        "NOT_SUPPORTED: INSERT INTO table %s.%s with serde %s is not supported "
-                        "by this owlery build; only Parquet tables can be written",
-                        d->database, d->stmt.table, serde ? serde : "(none)");
-        ok = false;
-    }
-    if (ok && d->stmt.column_count > 0) {
-        athena_run_fail(d->run, ATHENA_ERROR_USER,
-                        "NOT_SUPPORTED: INSERT INTO with a column list is not supported by this "
-                        "owlery build; select every column of %s.%s in order",
-                        d->database, d->stmt.table);
-        ok = false;
-    }
-
-    write_target target = {0};
-    target.added = json_array();
-    size_t data_count, key_count;
-    engine_column *data = columns_of(json_object_get(table, "Columns"), &data_count);
-    engine_column *keys = columns_of(json_object_get(table, "PartitionKeys"), &key_count);
-    target.column_count = data_count + key_count;
-    target.key_count = key_count;
-    target.columns = calloc(target.column_count + 1, sizeof *target.columns);
-    if (!target.columns)
-        abort();
-    for (size_t i = 0; i < target.column_count; i++) {
-        const engine_column *c = i < data_count ? &data[i] : &keys[i - data_count];
-        target.columns[i].name = strdup(c->name);
-        target.columns[i].type = strdup(c->type);
-    }
-    target.keys = target.columns + data_count;
-    target.location = with_slash(parameter_value(table, "location")
-                                     ? parameter_value(table, "location") : "");
-    target.existing = key_count && ok ? partition_names(d, d->database, d->stmt.table)
-                                      : json_array();
-    ok = ok && target.existing;
-
-    char *query = statement_query(d);
-    ok = ok && bind_query(d, query);
-    collected shape = {0};
-    if (ok) {
-        owl_buf probe = OWL_BUF_INIT;
-        owl_buf_printf(&probe, "SELECT * FROM (%s\n) AS \"source\" LIMIT 0", query);
-        ok = collect(d, probe.data, &shape);
-        owl_buf_free(&probe);
-    }
-    if (ok && shape.column_count != target.column_count) {
-        athena_run_fail(d->run, ATHENA_ERROR_USER,
-                        "TYPE_MISMATCH: line 1:1: Insert query has %zu columns but table "
-                        "%s.%s.%s has %zu",
-                        shape.column_count, d->catalog, d->database, d->stmt.table,
-                        target.column_count);
-        ok = false;
-    }
-    /* Rename the query's columns to the table's and cast to its types. */
-    if (ok) {
-        owl_buf_puts(&target.select, "SELECT ");
-        for (size_t i = 0; ok && i < target.column_count; i++) {
-            char *err = NULL;
-            char *duck = engine_hive_type_to_duckdb(target.columns[i].type, &err);
-            if (!duck) {
-                athena_run_fail(d->run, ATHENA_ERROR_USER, "HIVE_INVALID_METADATA: %s",
-                                err ? err : "invalid column type");
-                free(err);
-                ok = false;
-                break;
-            }
-            owl_buf_printf(&target.select, "%sCAST(\"source\".", i ? ", " : "");
-            put_ident(&target.select, shape.names[i]);
-            owl_buf_printf(&target.select, " AS %s) AS ", duck);
-            put_ident(&target.select, target.columns[i].name);
-            free(duck);
-        }
-        owl_buf_printf(&target.select, " FROM (%s\n) AS \"source\"", query);
-    }
-    collected_free(&shape);
-    ok = ok && write_rows(d, &target, raw, d->database, d->stmt.table);
-    ok = ok && register_partitions(d, &target);
-    stats->rows = target.rows;
-    ok = ok && put_rows_result(d, target.rows);
-    free(query);
-    free(data);
-    free(keys);
-    write_target_free(&target);
     thrift_value_free(raw);
     json_decref(table);
     return ok;
@@ -1598,11 +1015,11 @@ void athena_run_statement(athena_run *run, engine_stmt_kind kind, engine_query_s
         case ENGINE_DDL_MSCK_REPAIR: ok = msck_repair(&d); break;
         case ENGINE_DDL_CTAS:
             table_result = true;
-            ok = athena_ddl_metastore(&d) && ctas(&d, stats);
+            ok = athena_ddl_metastore(&d) && athena_ddl_ctas(&d, stats);
             break;
         case ENGINE_DDL_INSERT:
             table_result = true;
-            ok = athena_ddl_metastore(&d) && insert_into(&d, stats);
+            ok = athena_ddl_metastore(&d) && athena_ddl_insert(&d, stats);
             break;
         }
     }

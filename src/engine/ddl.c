@@ -718,7 +718,8 @@ static char *ddl_value(ddl_parser *p) {
         tok = &p->t->items[++p->i];
     }
     if (tok->kind == TOK_STRING || tok->kind == TOK_NUMBER ||
-        (tok->kind == TOK_WORD && (strcmp(tok->text, "true") == 0 || strcmp(tok->text, "false") == 0))) {
+        (tok->kind == TOK_WORD &&
+         (strcmp(tok->text, "true") == 0 || strcmp(tok->text, "false") == 0))) {
         p->i++;
         owl_buf value = OWL_BUF_INIT;
         if (negative)
@@ -732,7 +733,8 @@ static char *ddl_value(ddl_parser *p) {
 
 /* Reads PARTITION (k = v, ...) after the PARTITION keyword, into a new spec of out. */
 static bool ddl_partition_spec(ddl_parser *p, engine_ddl_stmt *out) {
-    out->partitions = realloc(out->partitions, (out->partition_count + 1) * sizeof *out->partitions);
+    size_t size = (out->partition_count + 1) * sizeof *out->partitions;
+    out->partitions = realloc(out->partitions, size);
     if (!out->partitions)
         abort();
     engine_partition_spec *spec = &out->partitions[out->partition_count++];
@@ -825,7 +827,8 @@ static bool ddl_show(ddl_parser *p, engine_ddl_stmt *out) {
         }
         return ddl_end(p);
     }
-    return ddl_fail(p, "DATABASES, SCHEMAS, TABLES, COLUMNS, PARTITIONS, CREATE TABLE or TBLPROPERTIES");
+    return ddl_fail(p, "DATABASES, SCHEMAS, TABLES, COLUMNS, PARTITIONS, CREATE TABLE or "
+                       "TBLPROPERTIES");
 }
 
 /* CREATE DATABASE|SCHEMA after the keyword. */
@@ -982,7 +985,8 @@ static bool ddl_query_span(ddl_parser *p, engine_ddl_stmt *out, bool ctas) {
     if (ctas && end >= p->i + 2 && tok_is(p->t, end - 1, "data")) {
         if (tok_is(p->t, end - 2, "with")) {
             end -= 2;
-        } else if (end >= p->i + 3 && tok_is(p->t, end - 2, "no") && tok_is(p->t, end - 3, "with")) {
+        } else if (end >= p->i + 3 && tok_is(p->t, end - 2, "no") &&
+                   tok_is(p->t, end - 3, "with")) {
             out->with_no_data = true;
             end -= 3;
         }
@@ -1097,7 +1101,8 @@ bool engine_ddl_stmt_parse(const char *sql, size_t len, engine_ddl_stmt *out, ch
     } else if (ddl_word(&p, "insert")) {
         ok = ddl_expect_word(&p, "into") && ddl_insert(&p, out);
     } else {
-        ok = ddl_fail(&p, "SHOW, DESCRIBE, CREATE, DROP, ALTER TABLE, MSCK REPAIR TABLE or INSERT INTO");
+        ok = ddl_fail(&p, "SHOW, DESCRIBE, CREATE, DROP, ALTER TABLE, MSCK REPAIR TABLE or "
+                          "INSERT INTO");
     }
     engine_toks_free(&toks);
     free(text);
