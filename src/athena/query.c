@@ -662,7 +662,14 @@ void athena_get_query_results(aws_call *call)
                                             : json_object());
         json_array_append_new(rows, json_pack("{s:o}", "Data", data));
     }
-    json_t *result = json_pack("{s:I, s:{s:o, s:{s:o}}}", "UpdateCount", (json_int_t)0,
+    /* UpdateCount is the row count of CTAS and INSERT INTO, the value of their "rows" result. */
+    json_int_t update_count = 0;
+    engine_stmt_kind kind =
+        engine_sql_classify(json_string_value(json_object_get(execution, "Query")));
+    if ((kind == ENGINE_STMT_CTAS || kind == ENGINE_STMT_INSERT) && offset == 0 &&
+        page.row_count >= 2 && page.column_count == 1 && page.rows[1][0])
+        update_count = strtoll(page.rows[1][0], NULL, 10);
+    json_t *result = json_pack("{s:I, s:{s:o, s:{s:o}}}", "UpdateCount", update_count,
                                "ResultSet", "Rows", rows, "ResultSetMetadata", "ColumnInfo",
                                column_info(columns, column_count));
     if (page.next_offset) {

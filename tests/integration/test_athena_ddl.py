@@ -83,7 +83,7 @@ def test_round_trip(ath, server):
     query_id = execution["QueryExecutionId"]
     assert execution["ResultConfiguration"]["OutputLocation"] == f"{RESULTS}{query_id}.txt"
     assert names == ["database_name"]
-    assert ["sales"] in rows
+    assert rows == [["default"], ["sales"]]
 
     ok(ath, ORDERS_DDL)
     put(server, "orders/dt=2024-01-01/part-0.csv", b"1,1.5,a\n2,2.5,b\n")
@@ -256,6 +256,8 @@ def test_ctas_partitioned_parquet(ath, server):
              "AS SELECT id, amount * 2 AS doubled, note FROM sales.orders", database="sales")
     assert execution["StatementType"] == "DML"
     assert (names, rows) == (["rows"], [["rows"], ["3"]])
+    result = ath.get_query_results(QueryExecutionId=execution["QueryExecutionId"])
+    assert result["UpdateCount"] == 3
     s3 = client(server, "s3", PRODUCER_KEY)
     keys = sorted(o["Key"] for o in s3.list_objects_v2(
         Bucket=BUCKET, Prefix="by_note/")["Contents"])
@@ -270,7 +272,9 @@ def test_ctas_partitioned_parquet(ath, server):
     assert rows == [["id", "doubled", "note"], ["1", "3.0", "red"], ["2", "5.0", "blue"],
                     ["3", "7.0", "red"]]
 
-    ok(ath, "INSERT INTO sales.by_note SELECT 4, 8.5, 'green'")
+    _, _, execution = ok(ath, "INSERT INTO sales.by_note SELECT 4, 8.5, 'green'")
+    result = ath.get_query_results(QueryExecutionId=execution["QueryExecutionId"])
+    assert result["UpdateCount"] == 1
     ok(ath, "INSERT INTO sales.by_note SELECT 5, 1.0, 'red'")
     rows, _, _ = ok(ath, "SHOW PARTITIONS sales.by_note")
     assert rows == [["note=blue"], ["note=green"], ["note=red"]]
