@@ -505,7 +505,8 @@ bool athena_ddl_put_result(athena_run *run, const char *extension, const char *t
               write_local(run, metadata.data, doc_text, strlen(doc_text));
     free(doc_text);
     owl_buf_printf(&uri, "%s%s%s", run->job->output_location, run->job->id, extension);
-    ok = ok && athena_run_put_object(run, path.data, uri.data, "text/plain", "the query result");
+    const char *type = strcmp(extension, ".csv") == 0 ? "text/csv" : "text/plain";
+    ok = ok && athena_run_put_object(run, path.data, uri.data, type, "the query result");
     owl_buf_puts(&uri, ".metadata");
     ok = ok && athena_run_put_object(run, metadata.data, uri.data, "application/json",
                                      "the query result");
@@ -786,6 +787,33 @@ static bool add_partitions(athena_ddl *d)
     return ok;
 }
 
+/*
+ * Splits the Hive partition name k1=v1/k2=v2 into key_count unescaped
+ * values (malloc'ed). False when the name has another shape.
+ */
+static bool name_values(const char *name, size_t key_count, char **values)
+{
+    const char *p = name;
+    for (size_t k = 0; k < key_count; k++) {
+        const char *end = strchr(p, '/');
+        if (!end)
+            end = p + strlen(p);
+        const char *eq = memchr(p, '=', (size_t)(end - p));
+        values[k] = eq ? strndup(eq + 1, (size_t)(end - eq - 1)) : NULL;
+        if (!values[k] || !unescape_path(values[k]) || (k + 1 < key_count && !*end)) {
+            for (size_t j = 0; j <= k; j++)
+                free(values[j]);
+            return false;
+        }
+        p = *end ? end + 1 : end;
+    }
+    return true;
+}
+
+/*
+ * DROP PARTITION takes full or partial specs, as Hive does: a spec naming
+ * some of the keys drops every partition with those values.
+ */
 static bool drop_partitions(athena_ddl *d)
 {
     json_t *table = athena_ddl_get_table(d, d->database, d->stmt.table, NULL, NULL);
@@ -794,37 +822,72 @@ static bool drop_partitions(athena_ddl *d)
     size_t key_count;
     engine_column *keys = athena_ddl_columns(json_object_get(table, "PartitionKeys"), &key_count);
     json_t *existing = athena_ddl_partition_names(d, d->database, d->stmt.table);
-    const char **values = calloc(key_count + 1, sizeof *values);
+    json_t *dropping = json_array();
+    char **values = calloc(key_count + 1, sizeof *values);
     if (!values)
         abort();
     bool ok = existing != NULL;
+
     for (size_t s = 0; ok && s < d->stmt.partition_count; s++) {
         const engine_partition_spec *spec = &d->stmt.partitions[s];
-        ok = spec_values(d, spec, keys, key_count, values);
-        if (!ok)
-            break;
-        char *name = athena_ddl_partition_name(keys, key_count, values);
-        if (!athena_ddl_names_contain(existing, name)) {
-            if (!d->stmt.if_exists) {
-                owl_buf text = OWL_BUF_INIT;
-                describe_spec(&text, spec);
+        size_t *index = calloc(spec->count + 1, sizeof *index);
+        if (!index)
+            abort();
+        for (size_t i = 0; ok && i < spec->count; i++) {
+            while (index[i] < key_count && strcasecmp(keys[index[i]].name, spec->values[i].key))
+                index[i]++;
+            if (index[i] == key_count) {
                 athena_run_fail(d->run, ATHENA_ERROR_USER,
-                                "FAILED: SemanticException [Error 10006]: Partition not found %s",
-                                text.data);
-                owl_buf_free(&text);
+                                "FAILED: SemanticException [Error 10098]: Non-Partition column "
+                                "appears in the partition specification:  %s",
+                                spec->values[i].key);
                 ok = false;
             }
-            free(name);
-            continue;
         }
-        free(name);
+        size_t matched = 0;
+        size_t n;
+        json_t *item;
+        json_array_foreach(existing, n, item) {
+            if (!ok || !json_is_string(item) ||
+                !name_values(json_string_value(item), key_count, values))
+                continue;
+            bool match = true;
+            for (size_t i = 0; i < spec->count; i++)
+                match = match && strcmp(values[index[i]], spec->values[i].value) == 0;
+            if (match && !athena_ddl_names_contain(dropping, json_string_value(item)))
+                json_array_append(dropping, item);
+            matched += match;
+            for (size_t k = 0; k < key_count; k++)
+                free(values[k]);
+        }
+        free(index);
+        if (ok && matched == 0 && !d->stmt.if_exists) {
+            owl_buf text = OWL_BUF_INIT;
+            describe_spec(&text, spec);
+            athena_run_fail(d->run, ATHENA_ERROR_USER,
+                            "FAILED: SemanticException [Error 10006]: Partition not found %s",
+                            text.data);
+            owl_buf_free(&text);
+            ok = false;
+        }
+    }
+
+    /* Nothing is dropped unless every spec matched. */
+    size_t n;
+    json_t *item;
+    json_array_foreach(dropping, n, item) {
+        if (!ok || !name_values(json_string_value(item), key_count, values))
+            continue;
         json_t *arguments = json_array();
-        for (size_t k = 0; k < key_count; k++)
+        for (size_t k = 0; k < key_count; k++) {
             json_array_append_new(arguments, json_string(values[k]));
+            free(values[k]);
+        }
         ok = call_void(d, "dropPartition",
                        json_pack("{s:s, s:s, s:b, s:o}", "dbName", d->database, "tableName",
                                  d->stmt.table, "deleteData", 0, "arguments", arguments));
     }
+    json_decref(dropping);
     json_decref(existing);
     free(values);
     free(keys);

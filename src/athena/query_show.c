@@ -3,13 +3,14 @@
  * metastore function protocol (getDatabaseNames, getTableNames, getTable,
  * getPartitionNames), and the reader of their result files.
  *
- * The results follow the text Athena returns for these Hive statements:
- * one column of type string per result (database_name, tab_name, field,
- * partition, col_name, createtab_stmt; prpt_name and prpt_value for SHOW
- * TBLPROPERTIES), no header row, and Hive's layout of DESCRIBE, where every
- * field is padded to 20 characters and the fields of a line are separated
- * by tabs inside the single column. The result file <id>.txt holds one
- * line per row with the fields of multi-column results separated by tabs.
+ * The results follow the text Athena returns for these Hive statements.
+ * Columns have type string and Hive's names (database_name, tab_name,
+ * field, partition, col_name, createtab_stmt, and prpt_name and prpt_value
+ * for SHOW TBLPROPERTIES), and no header row comes first. DESCRIBE keeps
+ * Hive's layout: each field is padded to 20 characters, and the fields of
+ * a line are separated by tabs inside its one column. The result file
+ * <id>.txt holds one line per row, with the fields of a multi-column
+ * result separated by tabs.
  */
 #include "athena/query.h"
 

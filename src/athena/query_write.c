@@ -367,7 +367,8 @@ bool athena_ddl_ctas(athena_ddl *d, engine_query_stats *stats)
         return false;
     if (!exists) {
         athena_run_fail(d->run, ATHENA_ERROR_USER,
-                        "SCHEMA_NOT_FOUND: line 1:1: Schema %s does not exist", d->database);
+                        "SCHEMA_NOT_FOUND: line 1:1: Schema '%s' does not exist",
+                        d->database);
         return false;
     }
     json_t *old = athena_ddl_get_table(d, d->database, d->stmt.table, NULL, &missing);

@@ -356,3 +356,28 @@ def test_tblproperties_and_formatted(ath, server):
     assert "Location:           \ts3://athena-test/orders/\t " in lines
     assert "SerDe Library:      \torg.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe\t " in lines
     assert "\tfield.delim         \t,                   " in lines
+
+
+def test_drop_partition_partial_spec(ath, server):
+    ok(ath, "CREATE DATABASE logs")
+    ok(ath, "CREATE EXTERNAL TABLE logs.events (line string) PARTITIONED BY (year string, "
+            "month string) LOCATION 's3://athena-test/events/'")
+    ok(ath, "ALTER TABLE logs.events ADD PARTITION (year='2023', month='11') "
+            "PARTITION (month='12', year='2023') PARTITION (year='2024', month='01')")
+    rows, _, _ = ok(ath, "SHOW PARTITIONS logs.events")
+    assert rows == [["year=2023/month=11"], ["year=2023/month=12"], ["year=2024/month=01"]]
+
+    error = failed(ath, "ALTER TABLE logs.events ADD PARTITION (year='2025')")
+    assert error["ErrorMessage"] == (
+        "FAILED: ValidationFailureSemanticException partition spec (year='2025') does not "
+        "contain all (2) partition columns of table logs.events")
+    error = failed(ath, "ALTER TABLE logs.events DROP PARTITION (year='2023'), "
+                        "PARTITION (year='2022')")
+    assert error["ErrorMessage"] == (
+        "FAILED: SemanticException [Error 10006]: Partition not found (year='2022')")
+    rows, _, _ = ok(ath, "SHOW PARTITIONS logs.events")
+    assert len(rows) == 3
+
+    ok(ath, "ALTER TABLE logs.events DROP PARTITION (year='2023')")
+    rows, _, _ = ok(ath, "SHOW PARTITIONS logs.events")
+    assert rows == [["year=2024/month=01"]]
