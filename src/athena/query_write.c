@@ -20,6 +20,7 @@
 #include "s3/internal_read.h"
 #include "thrift/protocol.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,6 +254,8 @@ static bool write_rows(athena_ddl *d, write_target *target, const thrift_value *
         char *name = athena_ddl_partition_name(target->keys, target->key_count,
                                     (const char *const *)values.rows[r]);
         owl_buf dir = OWL_BUF_INIT, uri = OWL_BUF_INIT;
+        /* NOTE: INSERT INTO writes under <location>k=v/ even when an existing
+         * partition has another location, so such rows are not read back. */
         owl_buf_printf(&dir, "%s%s/", target->location, name);
         owl_buf_printf(&uri, "%s%s_00000", dir.data, d->run->job->id);
         uint64_t rows = 0;
@@ -434,8 +437,8 @@ bool athena_ddl_ctas(athena_ddl *d, engine_query_stats *stats)
     if (ok && key_count > 0) {
         bool last = key_count < shape.column_count;
         for (size_t k = 0; last && k < key_count; k++)
-            last = strcmp(shape.names[shape.column_count - key_count + k],
-                          d->stmt.partitioned_by[k]) == 0;
+            last = strcasecmp(shape.names[shape.column_count - key_count + k],
+                              d->stmt.partitioned_by[k]) == 0;
         if (!last) {
             athena_run_fail(d->run, ATHENA_ERROR_USER,
                             "HIVE_COLUMN_ORDER_MISMATCH: Partition keys must be the last columns "
@@ -459,7 +462,10 @@ bool athena_ddl_ctas(athena_ddl *d, engine_query_stats *stats)
                 ok = false;
                 break;
             }
+            /* Hive stores column names in lowercase; DuckDB matches them in any case. */
             target.columns[i].name = strdup(shape.names[i]);
+            for (char *p = target.columns[i].name; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
             target.columns[i].type = strdup(type);
         }
         target.key_count = key_count;
