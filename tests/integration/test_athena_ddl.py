@@ -311,6 +311,14 @@ def test_ctas_default_location(ath, server):
     rows, _, _ = ok(ath, "SELECT a, b FROM ehms.sales.t")
     assert rows == [["a", "b"], ["1", "x"]]
 
+    # Hive keeps column names in lowercase, whatever case the query uses.
+    ok(ath, "CREATE TABLE sales.cased WITH (partitioned_by = ARRAY['Part']) "
+            "AS SELECT 1 AS Value, 'p' AS Part")
+    rows, _, _ = ok(ath, "SHOW COLUMNS IN sales.cased")
+    assert rows == [["value               "], ["part                "]]
+    rows, _, _ = ok(ath, "SHOW PARTITIONS sales.cased")
+    assert rows == [["part=p"]]
+
 
 def test_ctas_denied_writing_location(ath, server):
     ok(ath, "CREATE DATABASE sales")
