@@ -7,7 +7,8 @@
  * (addPartitions) through the catalog. Data goes before metadata, so a
  * failed write leaves no table behind.
  *
- * Limits: Parquet only; at most MAX_WRITTEN_PARTITIONS partitions per
+ * INSERT INTO t (a, b) fills the columns it names and leaves the others
+ * NULL. Limits: Parquet only; at most MAX_WRITTEN_PARTITIONS partitions per
  * statement, as Athena allows; CTAS columns of nested types (array, map,
  * row) are rejected because the result metadata does not carry their
  * element types. Errors follow Trino: TABLE_ALREADY_EXISTS,
@@ -523,13 +524,6 @@ bool athena_ddl_insert(athena_ddl *d, engine_query_stats *stats)
                         d->database, d->stmt.table, serde ? serde : "(none)");
         ok = false;
     }
-    if (ok && d->stmt.column_count > 0) {
-        athena_run_fail(d->run, ATHENA_ERROR_USER,
-                        "NOT_SUPPORTED: INSERT INTO with a column list is not supported by this "
-                        "owlery build; select every column of %s.%s in order",
-                        d->database, d->stmt.table);
-        ok = false;
-    }
 
     write_target target = {0};
     target.added = json_array();
@@ -562,15 +556,46 @@ bool athena_ddl_insert(athena_ddl *d, engine_query_stats *stats)
         ok = collect(d, probe.data, &shape);
         owl_buf_free(&probe);
     }
-    if (ok && shape.column_count != target.column_count) {
+    /* source[i] is the query column that fills table column i, or -1 for NULL. */
+    long *source = calloc(target.column_count + 1, sizeof *source);
+    if (!source)
+        abort();
+    for (size_t i = 0; i < target.column_count; i++)
+        source[i] = d->stmt.column_count ? -1 : (long)i;
+    for (size_t j = 0; ok && j < d->stmt.column_count; j++) {
+        size_t i = 0;
+        while (i < target.column_count && strcasecmp(target.columns[i].name, d->stmt.columns[j]))
+            i++;
+        if (i == target.column_count) {
+            athena_run_fail(d->run, ATHENA_ERROR_USER,
+                            "COLUMN_NOT_FOUND: line 1:1: Insert column name does not exist in "
+                            "target table: %s",
+                            d->stmt.columns[j]);
+            ok = false;
+        } else if (source[i] != -1) {
+            athena_run_fail(d->run, ATHENA_ERROR_USER,
+                            "DUPLICATE_COLUMN_NAME: line 1:1: Insert column name is specified "
+                            "more than once: %s",
+                            d->stmt.columns[j]);
+            ok = false;
+        } else {
+            source[i] = (long)j;
+        }
+    }
+    size_t expected = d->stmt.column_count ? d->stmt.column_count : target.column_count;
+    if (ok && shape.column_count != expected) {
         athena_run_fail(d->run, ATHENA_ERROR_USER,
                         "TYPE_MISMATCH: line 1:1: Insert query has %zu columns but table "
                         "%s.%s.%s has %zu",
-                        shape.column_count, d->catalog, d->database, d->stmt.table,
-                        target.column_count);
+                        shape.column_count, d->catalog, d->database, d->stmt.table, expected);
         ok = false;
     }
-    /* Rename the query's columns to the table's and cast to its types. */
+
+    /*
+     * Rename the query's columns by position to "source"("0", "1", ...),
+     * so duplicate or unnamed columns cannot clash, and cast each to the
+     * type of the table column it fills.
+     */
     if (ok) {
         owl_buf_puts(&target.select, "SELECT ");
         for (size_t i = 0; ok && i < target.column_count; i++) {
@@ -583,14 +608,20 @@ bool athena_ddl_insert(athena_ddl *d, engine_query_stats *stats)
                 ok = false;
                 break;
             }
-            owl_buf_printf(&target.select, "%sCAST(\"source\".", i ? ", " : "");
-            put_ident(&target.select, shape.names[i]);
-            owl_buf_printf(&target.select, " AS %s) AS ", duck);
+            if (source[i] >= 0)
+                owl_buf_printf(&target.select, "%sCAST(\"source\".\"%ld\" AS %s) AS ",
+                               i ? ", " : "", source[i], duck);
+            else
+                owl_buf_printf(&target.select, "%sCAST(NULL AS %s) AS ", i ? ", " : "", duck);
             put_ident(&target.select, target.columns[i].name);
             free(duck);
         }
-        owl_buf_printf(&target.select, " FROM (%s\n) AS \"source\"", query);
+        owl_buf_printf(&target.select, " FROM (%s\n) AS \"source\"(", query);
+        for (size_t j = 0; j < shape.column_count; j++)
+            owl_buf_printf(&target.select, "%s\"%zu\"", j ? ", " : "", j);
+        owl_buf_putc(&target.select, ')');
     }
+    free(source);
     collected_free(&shape);
     ok = ok && write_rows(d, &target, raw, d->database, d->stmt.table);
     ok = ok && register_partitions(d, &target);

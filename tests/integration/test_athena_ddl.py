@@ -276,11 +276,16 @@ def test_ctas_partitioned_parquet(ath, server):
     result = ath.get_query_results(QueryExecutionId=execution["QueryExecutionId"])
     assert result["UpdateCount"] == 1
     ok(ath, "INSERT INTO sales.by_note SELECT 5, 1.0, 'red'")
+    # A column list fills the named columns and leaves the others NULL.
+    ok(ath, "INSERT INTO sales.by_note (note, id) SELECT 'blue', 6")
+    # Columns are matched by position, so equal query column names do not clash.
+    ok(ath, "INSERT INTO sales.by_note SELECT 7, 7, 'blue'")
     rows, _, _ = ok(ath, "SHOW PARTITIONS sales.by_note")
     assert rows == [["note=blue"], ["note=green"], ["note=red"]]
     rows, _, _ = ok(ath, "SELECT id, doubled, note FROM ehms.sales.by_note ORDER BY id")
     assert rows == [["id", "doubled", "note"], ["1", "3.0", "red"], ["2", "5.0", "blue"],
-                    ["3", "7.0", "red"], ["4", "8.5", "green"], ["5", "1.0", "red"]]
+                    ["3", "7.0", "red"], ["4", "8.5", "green"], ["5", "1.0", "red"],
+                    ["6", None, "blue"], ["7", "7.0", "blue"]]
 
     error = failed(ath, "CREATE TABLE sales.by_note AS SELECT 1 AS a")
     assert error["ErrorMessage"] == (
@@ -295,6 +300,12 @@ def test_ctas_partitioned_parquet(ath, server):
     error = failed(ath, "INSERT INTO sales.nope SELECT 1")
     assert error["ErrorMessage"] == (
         "TABLE_NOT_FOUND: line 1:13: Table 'ehms.sales.nope' does not exist")
+    error = failed(ath, "INSERT INTO sales.by_note (nope) SELECT 1")
+    assert error["ErrorMessage"] == (
+        "COLUMN_NOT_FOUND: line 1:1: Insert column name does not exist in target table: nope")
+    error = failed(ath, "INSERT INTO sales.by_note (id, ID) SELECT 1, 2")
+    assert error["ErrorMessage"] == (
+        "DUPLICATE_COLUMN_NAME: line 1:1: Insert column name is specified more than once: id")
     error = failed(ath, "INSERT INTO sales.by_note SELECT 1, 2.0")
     assert error["ErrorMessage"] == (
         "TYPE_MISMATCH: line 1:1: Insert query has 2 columns but table ehms.sales.by_note "
