@@ -77,7 +77,9 @@ def put(server, key, body):
 
 
 def test_round_trip(ath, server):
-    ok(ath, "CREATE DATABASE sales COMMENT 'Sales data' LOCATION 's3://athena-test/sales/'")
+    rows, names, execution = ok(
+        ath, "CREATE DATABASE sales COMMENT 'Sales data' LOCATION 's3://athena-test/sales/'")
+    assert (rows, names, execution["StatementType"]) == ([], [], "DDL")
     rows, names, execution = ok(ath, "SHOW DATABASES")
     assert execution["StatementType"] == "DDL"
     query_id = execution["QueryExecutionId"]
@@ -118,6 +120,20 @@ def test_show_and_describe(ath, server):
 
     rows, names, execution = ok(ath, "SHOW TABLES IN sales")
     assert (names, rows) == (["tab_name"], [["items"], ["orders"]])
+    # The text result pages like a CSV one, without a header row.
+    query_id = execution["QueryExecutionId"]
+    page = ath.get_query_results(QueryExecutionId=query_id, MaxResults=1)
+    assert [r["Data"] for r in page["ResultSet"]["Rows"]] == [[{"VarCharValue": "items"}]]
+    info = page["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]
+    assert [(c["Name"], c["Type"], c["CaseSensitive"]) for c in info] == [
+        ("tab_name", "string", False)]
+    page = ath.get_query_results(QueryExecutionId=query_id, MaxResults=1,
+                                 NextToken=page["NextToken"])
+    assert [r["Data"] for r in page["ResultSet"]["Rows"]] == [[{"VarCharValue": "orders"}]]
+    assert "NextToken" not in page
+    body = client(server, "s3", PRODUCER_KEY).get_object(
+        Bucket="query-results", Key=f"athena/{query_id}.txt")["Body"].read()
+    assert body == b"items\norders\n"
     rows, _, _ = ok(ath, "SHOW TABLES 'ord*'", database="sales")
     assert rows == [["orders"]]
 
@@ -365,6 +381,15 @@ def test_tblproperties_and_formatted(ath, server):
     assert rows[2][0] == "transient_lastDdlTime"
     rows, names, _ = ok(ath, "SHOW TBLPROPERTIES sales.orders ('owner')")
     assert (names, rows) == (["prpt_value"], [["sales team"]])
+
+    rows, _, _ = ok(ath, "DESCRIBE EXTENDED sales.orders")
+    assert rows[-2:] == [["\t \t "], [
+        "Detailed Table Information\tTable(tableName:orders, dbName:sales, "
+        "location:s3://athena-test/orders/, "
+        "inputFormat:org.apache.hadoop.mapred.TextInputFormat, "
+        "outputFormat:org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat, "
+        "serializationLib:org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe, "
+        "tableType:EXTERNAL_TABLE)\t "]]
 
     rows, _, _ = ok(ath, "DESCRIBE FORMATTED sales.orders")
     lines = [r[0] for r in rows]
