@@ -1,9 +1,10 @@
 /*
  * libFuzzer target for the Hive DDL tokenizer, the CREATE TABLE parser and
  * the parser of the other catalog statements (SHOW, DESCRIBE, DROP, ALTER
- * TABLE, MSCK, CTAS, INSERT) in src/engine/ddl.c, which read statement text
- * from API callers: they must never crash, leak or read out of bounds,
- * whatever the bytes.
+ * TABLE, MSCK, CTAS, INSERT) and the DuckDB type translator in
+ * src/engine/ddl.c, which read text from API callers (statements, and
+ * struct field names in query results): they must never crash, leak or
+ * read out of bounds, whatever the bytes.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,6 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(text, data, size);
     text[size] = '\0';
     (void)engine_sql_classify(text);
+    err = NULL;
+    free(engine_duckdb_type_to_hive(text, &err));
+    free(err);
     free(text);
     return 0;
 }

@@ -9,9 +9,8 @@
  *
  * INSERT INTO t (a, b) fills the columns it names and leaves the others
  * NULL. Limits: Parquet only; at most MAX_WRITTEN_PARTITIONS partitions per
- * statement, as Athena allows; CTAS columns of nested types (array, map,
- * row) are rejected because the result metadata does not carry their
- * element types. Errors follow Trino: TABLE_ALREADY_EXISTS,
+ * statement, as Athena allows; CTAS columns of types Hive lacks (UNION,
+ * INTERVAL, TIME) are rejected. Errors follow Trino: TABLE_ALREADY_EXISTS,
  * TABLE_NOT_FOUND, HIVE_PATH_ALREADY_EXISTS, TYPE_MISMATCH. The result is
  * Trino's one-column "rows" table in <id>.csv.
  */
@@ -145,8 +144,8 @@ static void put_literal(owl_buf *out, const char *text)
 
 /*
  * Maps an Athena result type name to a Hive column type; NULL for the
- * nested types (array, map, row), whose element types the result
- * metadata does not carry.
+ * nested types (array, map, row), whose element types the result metadata
+ * does not carry, so nested_types() asks DuckDB for them.
  */
 static const char *hive_type_of(const char *athena_type)
 {
@@ -331,6 +330,32 @@ static void write_target_free(write_target *t)
     json_decref(t->existing);
 }
 
+/*
+ * Collects the DuckDB type of every column of query, as typeof() names it,
+ * into the one row of types. The left join yields a row of typed NULLs
+ * when the query has no rows.
+ */
+static bool nested_types(athena_ddl *d, const char *query, size_t count, collected *types)
+{
+    owl_buf sql = OWL_BUF_INIT;
+    owl_buf_puts(&sql, "SELECT ");
+    for (size_t i = 0; i < count; i++)
+        owl_buf_printf(&sql, "%stypeof(\"source\".\"%zu\")", i ? ", " : "", i);
+    owl_buf_printf(&sql, " FROM (SELECT 1) AS \"one\" LEFT JOIN (SELECT * FROM (%s\n) AS "
+                         "\"source\"(", query);
+    for (size_t i = 0; i < count; i++)
+        owl_buf_printf(&sql, "%s\"%zu\"", i ? ", " : "", i);
+    owl_buf_puts(&sql, ") LIMIT 1) AS \"source\" ON true");
+    bool ok = collect(d, sql.data, types);
+    owl_buf_free(&sql);
+    if (ok && (types->row_count != 1 || types->column_count != count)) {
+        athena_run_fail(d->run, ATHENA_ERROR_SYSTEM,
+                        "INTERNAL_ERROR: the column types of the CTAS query were not returned");
+        ok = false;
+    }
+    return ok;
+}
+
 /* Stores the Trino result of CTAS and INSERT: the one column "rows". */
 static bool put_rows_result(athena_ddl *d, uint64_t rows)
 {
@@ -453,22 +478,29 @@ bool athena_ddl_ctas(athena_ddl *d, engine_query_stats *stats)
         target.columns = calloc(shape.column_count + 1, sizeof *target.columns);
         if (!target.columns)
             abort();
+        collected nested = {0};
         for (size_t i = 0; ok && i < shape.column_count; i++) {
-            const char *type = hive_type_of(shape.types[i]);
-            if (!type) {
-                athena_run_fail(d->run, ATHENA_ERROR_USER,
-                                "NOT_SUPPORTED: column %s of type %s cannot be written by CREATE "
-                                "TABLE AS SELECT in this owlery build",
-                                shape.names[i], shape.types[i]);
-                ok = false;
-                break;
-            }
             /* Hive stores column names in lowercase; DuckDB matches them in any case. */
             target.columns[i].name = strdup(shape.names[i]);
             for (char *p = target.columns[i].name; *p; p++)
                 *p = (char)tolower((unsigned char)*p);
-            target.columns[i].type = strdup(type);
+            const char *type = hive_type_of(shape.types[i]);
+            if (type) {
+                target.columns[i].type = strdup(type);
+                continue;
+            }
+            if (nested.column_count == 0)
+                ok = nested_types(d, query, shape.column_count, &nested);
+            char *err = NULL;
+            if (ok && !(target.columns[i].type = engine_duckdb_type_to_hive(
+                            nested.rows[0][i] ? nested.rows[0][i] : "", &err))) {
+                athena_run_fail(d->run, ATHENA_ERROR_USER, "%s (column %s)",
+                                err ? err : "NOT_SUPPORTED", shape.names[i]);
+                ok = false;
+            }
+            free(err);
         }
+        collected_free(&nested);
         target.key_count = key_count;
         target.keys = target.columns + (shape.column_count - key_count);
         owl_buf_printf(&target.select, "SELECT * FROM (%s\n) AS \"source\"", query);

@@ -1132,3 +1132,151 @@ void engine_ddl_stmt_free(engine_ddl_stmt *stmt) {
     free(stmt->columns);
     memset(stmt, 0, sizeof *stmt);
 }
+
+/* ---------------------------------------------------------------- DuckDB types */
+
+static void type_skip_spaces(const char **p) {
+    while (**p == ' ')
+        (*p)++;
+}
+
+/* Reads a STRUCT field name: "quoted" (doubled quotes inside) or a bare word. */
+static bool type_field_name(const char **p, owl_buf *out) {
+    if (**p == '"') {
+        (*p)++;
+        for (;;) {
+            if (**p == '\0')
+                return false;
+            if (**p == '"' && (*p)[1] == '"') {
+                owl_buf_putc(out, '"');
+                *p += 2;
+            } else if (**p == '"') {
+                (*p)++;
+                return true;
+            } else {
+                owl_buf_putc(out, (char)tolower((unsigned char)**p));
+                (*p)++;
+            }
+        }
+    }
+    const char *start = *p;
+    while (isalnum((unsigned char)**p) || **p == '_')
+        owl_buf_putc(out, (char)tolower((unsigned char)*(*p)++));
+    return *p > start;
+}
+
+static bool type_expect(const char **p, char c) {
+    type_skip_spaces(p);
+    if (**p != c)
+        return false;
+    (*p)++;
+    return true;
+}
+
+/* Appends the Hive form of the DuckDB type at *p to out. */
+static bool duckdb_type_parse(const char **p, owl_buf *out, int depth) {
+    static const struct {
+        const char *duckdb, *hive;
+    } scalars[] = {
+        {"BOOLEAN", "boolean"},  {"TINYINT", "tinyint"},    {"SMALLINT", "smallint"},
+        {"INTEGER", "int"},      {"BIGINT", "bigint"},      {"HUGEINT", "decimal(38,0)"},
+        {"UTINYINT", "smallint"}, {"USMALLINT", "int"},     {"UINTEGER", "bigint"},
+        {"UBIGINT", "decimal(20,0)"}, {"FLOAT", "float"},   {"DOUBLE", "double"},
+        {"VARCHAR", "string"},   {"UUID", "string"},        {"NULL", "string"},
+        {"DATE", "date"},        {"TIMESTAMP", "timestamp"}, {"TIMESTAMP_S", "timestamp"},
+        {"TIMESTAMP_MS", "timestamp"}, {"TIMESTAMP_NS", "timestamp"}, {"BLOB", "binary"},
+    };
+    if (depth > 64)
+        return false;
+    type_skip_spaces(p);
+    char word[32];
+    size_t n = 0;
+    while ((isalnum((unsigned char)**p) || **p == '_') && n + 1 < sizeof word)
+        word[n++] = *(*p)++;
+    word[n] = '\0';
+    if (n == 0)
+        return false;
+
+    owl_buf inner = OWL_BUF_INIT;
+    bool ok = true;
+    if (strcmp(word, "STRUCT") == 0) {
+        ok = type_expect(p, '(');
+        owl_buf_puts(&inner, "struct<");
+        for (bool first = true; ok; first = false) {
+            if (!first)
+                owl_buf_putc(&inner, ',');
+            type_skip_spaces(p);
+            ok = type_field_name(p, &inner);
+            owl_buf_putc(&inner, ':');
+            ok = ok && duckdb_type_parse(p, &inner, depth + 1);
+            type_skip_spaces(p);
+            if (!ok || **p != ',')
+                break;
+            (*p)++;
+        }
+        ok = ok && type_expect(p, ')');
+        owl_buf_putc(&inner, '>');
+    } else if (strcmp(word, "MAP") == 0) {
+        owl_buf_puts(&inner, "map<");
+        ok = type_expect(p, '(') && duckdb_type_parse(p, &inner, depth + 1) && type_expect(p, ',');
+        owl_buf_putc(&inner, ',');
+        ok = ok && duckdb_type_parse(p, &inner, depth + 1) && type_expect(p, ')');
+        owl_buf_putc(&inner, '>');
+    } else if (strcmp(word, "DECIMAL") == 0) {
+        unsigned precision = 18, scale = 3;
+        if (type_expect(p, '(')) {
+            char *end;
+            precision = (unsigned)strtoul(*p, &end, 10);
+            *p = end;
+            ok = type_expect(p, ',');
+            scale = ok ? (unsigned)strtoul(*p, &end, 10) : 0;
+            *p = ok ? end : *p;
+            ok = ok && type_expect(p, ')') && precision >= 1 && precision <= 38 &&
+                 scale <= precision;
+        }
+        owl_buf_printf(&inner, "decimal(%u,%u)", precision, scale);
+    } else {
+        size_t k = 0, count = sizeof scalars / sizeof scalars[0];
+        while (k < count && strcmp(word, scalars[k].duckdb) != 0)
+            k++;
+        ok = k < count;
+        if (ok)
+            owl_buf_puts(&inner, scalars[k].hive);
+        /* TIMESTAMP WITH TIME ZONE */
+        if (ok && strcmp(word, "TIMESTAMP") == 0 && strncmp(*p, " WITH TIME ZONE", 15) == 0)
+            *p += 15;
+    }
+
+    /* T[] and T[N] are lists (arrays) of T. */
+    while (ok && **p == '[') {
+        (*p)++;
+        while (isdigit((unsigned char)**p))
+            (*p)++;
+        ok = **p == ']';
+        if (ok) {
+            (*p)++;
+            owl_buf wrapped = OWL_BUF_INIT;
+            owl_buf_printf(&wrapped, "array<%s>", inner.data ? inner.data : "");
+            owl_buf_free(&inner);
+            inner = wrapped;
+        }
+    }
+    if (ok)
+        owl_buf_append(out, inner.data ? inner.data : "", inner.len);
+    owl_buf_free(&inner);
+    return ok;
+}
+
+char *engine_duckdb_type_to_hive(const char *duckdb_type, char **err) {
+    const char *p = duckdb_type;
+    owl_buf out = OWL_BUF_INIT;
+    bool ok = duckdb_type_parse(&p, &out, 0);
+    type_skip_spaces(&p);
+    if (!ok || *p != '\0') {
+        owl_buf_free(&out);
+        engine_set_err(err, "NOT_SUPPORTED: the DuckDB type %.200s has no Hive equivalent",
+                       duckdb_type);
+        return NULL;
+    }
+    return owl_buf_detach(&out, NULL);
+}

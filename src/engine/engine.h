@@ -254,6 +254,16 @@ void engine_ddl_stmt_free(engine_ddl_stmt *stmt);
  */
 char *engine_hive_type_to_duckdb(const char *hive_type, char **err);
 
+/*
+ * Translates a DuckDB type name as typeof() returns it (INTEGER,
+ * DECIMAL(10,2), VARCHAR[], STRUCT(a INTEGER, "b c" VARCHAR), MAP(VARCHAR,
+ * BIGINT), ...) into a Hive type string such as struct<a:int,b c:string>,
+ * for tables that CTAS creates. Returns a malloc'd string, or NULL with a
+ * "NOT_SUPPORTED: ..." *err for types Hive lacks (UNION, INTERVAL, TIME,
+ * ...). Nesting deeper than 64 levels is rejected; the parser is fuzzed.
+ */
+char *engine_duckdb_type_to_hive(const char *duckdb_type, char **err);
+
 /* Returns the Athena result type name for a Hive type: int -> integer, string -> varchar, ... */
 char *engine_hive_type_to_athena(const char *hive_type, char **err);
 

@@ -338,6 +338,20 @@ def test_ctas_default_location(ath, server):
     rows, _, _ = ok(ath, "SELECT a, b FROM ehms.sales.t")
     assert rows == [["a", "b"], ["1", "x"]]
 
+    # Nested columns get their Hive types from DuckDB's.
+    ok(ath, "CREATE TABLE sales.nested AS SELECT ARRAY[1, 2] AS tags, "
+            "MAP(ARRAY['k'], ARRAY[2.5]) AS attrs, {'x': 1, 'y': 'a'} AS pos")
+    rows, _, _ = ok(ath, "DESCRIBE sales.nested")
+    assert [r[0].split("\t")[:2] for r in rows] == [
+        ["tags                ", "array<int>          "],
+        ["attrs               ", "map<string,decimal(2,1)>"],
+        ["pos                 ", "struct<x:int,y:string>"]]
+    rows, _, _ = ok(ath, "SELECT tags[2] AS second, pos.y AS y FROM ehms.sales.nested")
+    assert rows == [["second", "y"], ["2", "a"]]
+    error = failed(ath, "CREATE TABLE sales.timed AS SELECT TIME '10:00:00' AS t")
+    assert error["ErrorMessage"] == (
+        "NOT_SUPPORTED: the DuckDB type TIME has no Hive equivalent (column t)")
+
     # Hive keeps column names in lowercase, whatever case the query uses.
     ok(ath, "CREATE TABLE sales.cased WITH (partitioned_by = ARRAY['Part']) "
             "AS SELECT 1 AS Value, 'p' AS Part")

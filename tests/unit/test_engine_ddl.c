@@ -255,7 +255,43 @@ static void test_row_format_alone_is_text(void) {
     engine_ddl_table_free(&t);
 }
 
+static void test_duckdb_types_to_hive(void) {
+    static const struct {
+        const char *duckdb, *hive;
+    } cases[] = {
+        {"INTEGER", "int"},
+        {"DECIMAL(10,2)", "decimal(10,2)"},
+        {"TIMESTAMP WITH TIME ZONE", "timestamp"},
+        {"VARCHAR[]", "array<string>"},
+        {"INTEGER[3][]", "array<array<int>>"},
+        {"MAP(VARCHAR, BIGINT[])", "map<string,array<bigint>>"},
+        {"STRUCT(a INTEGER, \"B \"\"c\"\"\" VARCHAR)[]", "array<struct<a:int,b \"c\":string>>"},
+        {"STRUCT(x STRUCT(y DOUBLE))", "struct<x:struct<y:double>>"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *err = NULL;
+        char *hive = engine_duckdb_type_to_hive(cases[i].duckdb, &err);
+        CHECK_STR(hive, cases[i].hive);
+        CHECK(err == NULL);
+        free(hive);
+        free(err);
+    }
+    const char *bad[] = {"INTERVAL", "UNION(a INTEGER)", "STRUCT(", "MAP(VARCHAR)", "INTEGER[",
+                         "DECIMAL(40,2)", "INTEGER extra", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *err = NULL;
+        char *hive = engine_duckdb_type_to_hive(bad[i], &err);
+        CHECK(hive == NULL);
+        CHECK(err && strncmp(err, "NOT_SUPPORTED: the DuckDB type ", 31) == 0);
+        free(hive);
+        free(err);
+    }
+    /* err may be NULL. */
+    CHECK(engine_duckdb_type_to_hive("INTERVAL", NULL) == NULL);
+}
+
 int main(void) {
+    UNIT_RUN(test_duckdb_types_to_hive);
     UNIT_RUN(test_row_format_alone_is_text);
     UNIT_RUN(test_show_databases_and_tables);
     UNIT_RUN(test_show_table_forms);
