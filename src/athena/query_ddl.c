@@ -1,13 +1,14 @@
 /*
  * Statements other than SELECT, run against the catalog through the
  * metastore function protocol (createDatabase, dropDatabase, createTable,
- * dropTable, getTable, getPartitionNames, addPartitions, dropPartition), as
- * the query's caller:
+ * alterTable, dropTable, getTable, getPartitionNames, addPartitions,
+ * dropPartition), as the query's caller:
  *
  *   CREATE DATABASE, CREATE EXTERNAL TABLE, DROP TABLE, DROP DATABASE,
- *   ALTER TABLE ADD/DROP PARTITION, MSCK REPAIR TABLE (lists the table
- *   location in S3 and adds the key=value/ prefixes the catalog lacks, in
- *   batches of ADD_BATCH). SHOW and DESCRIBE are in query_show.c, CREATE
+ *   ALTER TABLE ADD/REPLACE COLUMNS, SET LOCATION and SET TBLPROPERTIES
+ *   (getTable, change, alterTable), ALTER TABLE ADD/DROP PARTITION, and
+ *   MSCK REPAIR TABLE (lists the table location in S3 and adds the
+ *   key=value/ prefixes the catalog lacks, in batches of ADD_BATCH). SHOW and DESCRIBE are in query_show.c, CREATE
  *   TABLE AS SELECT and INSERT INTO in query_write.c.
  *
  * Hive DDL fails with Hive's messages ("FAILED: SemanticException [Error
@@ -895,6 +896,106 @@ static bool drop_partitions(athena_ddl *d)
     return ok;
 }
 
+/* ------------------------------------------------------------------------
+ * ALTER TABLE ADD/REPLACE COLUMNS, SET LOCATION, SET TBLPROPERTIES
+ * ---------------------------------------------------------------------- */
+
+/* Sets key to value in the string map, replacing an entry with that key. */
+static void map_set(thrift_value *map, const char *key, const char *value)
+{
+    for (size_t i = 0; i < map->u.map.count; i++) {
+        const char *name = thrift_value_get_string(map->u.map.entries[i].key, NULL);
+        if (name && strcmp(name, key) == 0) {
+            thrift_value_free(map->u.map.entries[i].value);
+            map->u.map.entries[i].value = thrift_value_new_cstring(value);
+            return;
+        }
+    }
+    thrift_map_put(map, thrift_value_new_cstring(key), thrift_value_new_cstring(value));
+}
+
+/* Changes the decoded Hive Table raw as the statement says; false after athena_run_fail(). */
+static bool alter_struct(athena_ddl *d, json_t *table, thrift_value *raw)
+{
+    thrift_value *sd = thrift_struct_get(raw, TABLE_SD);
+    if (!sd || sd->type != THRIFT_STRUCT) {
+        athena_run_fail(d->run, ATHENA_ERROR_SYSTEM,
+                        "HIVE_METASTORE_ERROR: table %s.%s has no storage descriptor",
+                        d->database, d->stmt.table);
+        return false;
+    }
+    const engine_column *added = d->stmt.table_columns;
+    size_t added_count = d->stmt.table_column_count;
+    switch (d->stmt.op) {
+    case ENGINE_DDL_ADD_COLUMNS: {
+        const char *lists[] = {"Columns", "PartitionKeys"};
+        for (size_t c = 0; c < added_count; c++) {
+            for (size_t l = 0; l < 2; l++) {
+                size_t i;
+                json_t *column;
+                json_array_foreach(json_object_get(table, lists[l]), i, column) {
+                    const char *name = json_string_value(json_object_get(column, "Name"));
+                    if (name && strcasecmp(name, added[c].name) == 0) {
+                        athena_run_fail(d->run, ATHENA_ERROR_USER,
+                                        "FAILED: SemanticException [Error 10036]: Duplicate "
+                                        "column name: %s",
+                                        added[c].name);
+                        return false;
+                    }
+                }
+            }
+        }
+        thrift_value *cols = thrift_struct_get(sd, SD_COLS);
+        thrift_value *list = cols ? thrift_value_copy(cols) : thrift_value_new_list(THRIFT_STRUCT);
+        thrift_value *fields = field_schemas(added, added_count);
+        for (size_t i = 0; i < fields->u.list.count; i++)
+            thrift_list_append(list, thrift_value_copy(fields->u.list.items[i]));
+        thrift_value_free(fields);
+        thrift_struct_set(sd, SD_COLS, list);
+        return true;
+    }
+    case ENGINE_DDL_REPLACE_COLUMNS:
+        thrift_struct_set(sd, SD_COLS, field_schemas(added, added_count));
+        return true;
+    case ENGINE_DDL_SET_LOCATION:
+        thrift_struct_set(sd, SD_LOCATION, thrift_value_new_cstring(d->stmt.location));
+        return true;
+    case ENGINE_DDL_SET_TBLPROPERTIES: {
+        thrift_value *parameters = thrift_struct_get(raw, TABLE_PARAMETERS);
+        if (!parameters || parameters->type != THRIFT_MAP) {
+            thrift_struct_set(raw, TABLE_PARAMETERS,
+                              thrift_value_new_map(THRIFT_STRING, THRIFT_STRING));
+            parameters = thrift_struct_get(raw, TABLE_PARAMETERS);
+        }
+        for (size_t i = 0; i < d->stmt.property_count; i++)
+            map_set(parameters, d->stmt.properties[i].key, d->stmt.properties[i].value);
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+/* Reads the table, changes it and stores it back with alterTable. */
+static bool alter_table(athena_ddl *d)
+{
+    thrift_value *raw = NULL;
+    json_t *table = athena_ddl_get_table(d, d->database, d->stmt.table, &raw, NULL);
+    if (!table)
+        return false;
+    bool ok = alter_struct(d, table, raw);
+    if (ok) {
+        json_t *text = athena_ddl_tjson(raw);
+        raw = NULL;
+        ok = call_void(d, "alterTable",
+                       json_pack("{s:s, s:s, s:o}", "dbName", d->database, "tableName",
+                                 d->stmt.table, "tableDesc", text));
+    }
+    thrift_value_free(raw);
+    json_decref(table);
+    return ok;
+}
+
 /* Fails the run for a listing of s3://bucket/prefix that did not succeed. */
 void athena_ddl_fail_listing(athena_ddl *d, int status, const char *bucket, const char *prefix,
                              const char *err)
@@ -1076,6 +1177,10 @@ void athena_run_statement(athena_run *run, engine_stmt_kind kind, engine_query_s
         case ENGINE_DDL_ADD_PARTITION: ok = add_partitions(&d); break;
         case ENGINE_DDL_DROP_PARTITION: ok = drop_partitions(&d); break;
         case ENGINE_DDL_MSCK_REPAIR: ok = msck_repair(&d); break;
+        case ENGINE_DDL_ADD_COLUMNS:
+        case ENGINE_DDL_REPLACE_COLUMNS:
+        case ENGINE_DDL_SET_LOCATION:
+        case ENGINE_DDL_SET_TBLPROPERTIES: ok = alter_table(&d); break;
         case ENGINE_DDL_CTAS:
             table_result = true;
             ok = athena_ddl_metastore(&d) && athena_ddl_ctas(&d, stats);

@@ -891,6 +891,25 @@ static bool ddl_drop(ddl_parser *p, engine_ddl_stmt *out) {
 static bool ddl_alter_table(ddl_parser *p, engine_ddl_stmt *out) {
     if (!ddl_qualified_name(p, out))
         return false;
+    if (tok_is(p->t, p->i, "add") && tok_is(p->t, p->i + 1, "columns")) {
+        p->i += 2;
+        out->op = ENGINE_DDL_ADD_COLUMNS;
+        return ddl_columns(p, &out->table_columns, &out->table_column_count) && ddl_end(p);
+    }
+    if (ddl_word(p, "replace")) {
+        out->op = ENGINE_DDL_REPLACE_COLUMNS;
+        return ddl_expect_word(p, "columns") &&
+               ddl_columns(p, &out->table_columns, &out->table_column_count) && ddl_end(p);
+    }
+    if (ddl_word(p, "set")) {
+        if (ddl_word(p, "location")) {
+            out->op = ENGINE_DDL_SET_LOCATION;
+            return (out->location = ddl_string(p)) != NULL && ddl_end(p);
+        }
+        out->op = ENGINE_DDL_SET_TBLPROPERTIES;
+        return ddl_expect_word(p, "tblproperties") &&
+               ddl_properties(p, &out->properties, &out->property_count) && ddl_end(p);
+    }
     if (ddl_word(p, "add")) {
         out->op = ENGINE_DDL_ADD_PARTITION;
         if (ddl_word(p, "if")) {
@@ -902,8 +921,8 @@ static bool ddl_alter_table(ddl_parser *p, engine_ddl_stmt *out) {
             int line, column;
             engine_offset_to_line_col(p->sql, (long)p->t->items[p->i].offset, &line, &column);
             engine_set_err(p->err,
-                           "NOT_SUPPORTED: line %d:%d: only ALTER TABLE ADD PARTITION and DROP "
-                           "PARTITION are supported by this owlery build",
+                           "NOT_SUPPORTED: line %d:%d: ALTER TABLE ADD supports PARTITION and "
+                           "COLUMNS in this owlery build",
                            line, column);
             return false;
         }
@@ -933,8 +952,8 @@ static bool ddl_alter_table(ddl_parser *p, engine_ddl_stmt *out) {
     int line, column;
     engine_offset_to_line_col(p->sql, (long)p->t->items[p->i].offset, &line, &column);
     engine_set_err(p->err,
-                   "NOT_SUPPORTED: line %d:%d: only ALTER TABLE ADD PARTITION and DROP PARTITION "
-                   "are supported by this owlery build",
+                   "NOT_SUPPORTED: line %d:%d: ALTER TABLE supports ADD/DROP PARTITION, ADD/REPLACE "
+                   "COLUMNS, SET LOCATION and SET TBLPROPERTIES in this owlery build",
                    line, column);
     return false;
 }
@@ -1130,6 +1149,7 @@ void engine_ddl_stmt_free(engine_ddl_stmt *stmt) {
     for (size_t i = 0; i < stmt->column_count; i++)
         free(stmt->columns[i]);
     free(stmt->columns);
+    columns_free(stmt->table_columns, stmt->table_column_count);
     memset(stmt, 0, sizeof *stmt);
 }
 

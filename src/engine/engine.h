@@ -197,6 +197,10 @@ typedef enum engine_ddl_op {
     ENGINE_DDL_MSCK_REPAIR,
     ENGINE_DDL_CTAS,               /* CREATE TABLE t [WITH (...)] AS query [WITH [NO] DATA] */
     ENGINE_DDL_INSERT,             /* INSERT INTO t [(columns)] query */
+    ENGINE_DDL_ADD_COLUMNS,        /* ALTER TABLE t ADD COLUMNS (name type [COMMENT '...'], ...) */
+    ENGINE_DDL_REPLACE_COLUMNS,    /* ALTER TABLE t REPLACE COLUMNS (...) */
+    ENGINE_DDL_SET_LOCATION,       /* ALTER TABLE t SET LOCATION 's3://...' */
+    ENGINE_DDL_SET_TBLPROPERTIES,  /* ALTER TABLE t SET TBLPROPERTIES ('k' = 'v', ...) */
 } engine_ddl_op;
 
 /* One PARTITION (k = 'v', ...) clause, keys lowercased, values as written. */
@@ -223,6 +227,8 @@ typedef struct engine_ddl_stmt {
     size_t partition_count;
     char **columns;        /* INSERT INTO t (columns) */
     size_t column_count;
+    engine_column *table_columns; /* ALTER TABLE ADD/REPLACE COLUMNS */
+    size_t table_column_count;
     size_t query_offset;   /* CTAS and INSERT: the query is sql[query_offset, +query_length) */
     size_t query_length;
     bool with_no_data;     /* CTAS ... WITH NO DATA */
@@ -234,8 +240,8 @@ typedef struct engine_ddl_stmt {
  * may be quoted with double quotes or backticks; strings take Hive's
  * backslash escapes and doubled quotes. Returns false with a
  * "SYNTAX_ERROR: line L:C: ..." message on malformed input, or a
- * "NOT_SUPPORTED: ..." one for an ALTER TABLE form other than ADD/DROP
- * PARTITION. The input is untrusted bytes of any length; the parser is
+ * "NOT_SUPPORTED: ..." one for another ALTER TABLE form (RENAME, CHANGE
+ * COLUMN, ...). The input is untrusted bytes of any length; the parser is
  * fuzzed. Free with engine_ddl_stmt_free().
  */
 bool engine_ddl_stmt_parse(const char *sql, size_t len, engine_ddl_stmt *out, char **err);

@@ -228,8 +228,8 @@ def test_errors_and_if_exists(ath, server):
     rows, _, _ = ok(ath, "SHOW DATABASES LIKE 'sales'")
     assert rows == []
     assert failed(ath, "ALTER TABLE t RENAME TO u")["ErrorMessage"] == (
-        "NOT_SUPPORTED: line 1:15: only ALTER TABLE ADD PARTITION and DROP PARTITION are "
-        "supported by this owlery build")
+        "NOT_SUPPORTED: line 1:15: ALTER TABLE supports ADD/DROP PARTITION, ADD/REPLACE "
+        "COLUMNS, SET LOCATION and SET TBLPROPERTIES in this owlery build")
 
 
 def test_msck_repair_adds_missing_partitions(ath, server):
@@ -439,3 +439,30 @@ def test_drop_partition_partial_spec(ath, server):
     ok(ath, "ALTER TABLE logs.events DROP PARTITION (year='2023')")
     rows, _, _ = ok(ath, "SHOW PARTITIONS logs.events")
     assert rows == [["year=2024/month=01"]]
+
+
+def test_alter_table_columns_location_properties(ath, server):
+    ok(ath, "CREATE DATABASE sales")
+    ok(ath, ORDERS_DDL)
+    put(server, "orders2/dt=2024-01-01/part-0.csv", b"1,1.5,a,x\n")
+    ok(ath, "ALTER TABLE sales.orders ADD COLUMNS (extra string COMMENT 'added')")
+    ok(ath, "ALTER TABLE sales.orders SET LOCATION 's3://athena-test/orders2/'")
+    ok(ath, "ALTER TABLE sales.orders SET TBLPROPERTIES ('owner'='ops', 'tier'='gold')")
+    ok(ath, "MSCK REPAIR TABLE sales.orders")
+
+    rows, _, _ = ok(ath, "SHOW COLUMNS IN sales.orders")
+    assert rows == [["id                  "], ["amount              "], ["note                "],
+                    ["extra               "], ["dt                  "]]
+    rows, _, _ = ok(ath, "SHOW TBLPROPERTIES sales.orders ('owner')")
+    assert rows == [["ops"]]
+    rows, _, _ = ok(ath, "SHOW TBLPROPERTIES sales.orders ('tier')")
+    assert rows == [["gold"]]
+    rows, _, _ = ok(ath, "SELECT id, extra, dt FROM ehms.sales.orders")
+    assert rows == [["id", "extra", "dt"], ["1", "x", "2024-01-01"]]
+
+    error = failed(ath, "ALTER TABLE sales.orders ADD COLUMNS (DT int)")
+    assert error["ErrorMessage"] == (
+        "FAILED: SemanticException [Error 10036]: Duplicate column name: dt")
+    ok(ath, "ALTER TABLE sales.orders REPLACE COLUMNS (id int, amount double)")
+    rows, _, _ = ok(ath, "SHOW COLUMNS IN sales.orders")
+    assert rows == [["id                  "], ["amount              "], ["dt                  "]]

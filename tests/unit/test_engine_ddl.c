@@ -159,6 +159,40 @@ static void test_partitions(void) {
     engine_ddl_stmt_free(&s);
 }
 
+static void test_alter_table_forms(void) {
+    engine_ddl_stmt s;
+    CHECK(parse("ALTER TABLE sales.orders ADD COLUMNS (tags array<string> COMMENT 'labels', n int)",
+                &s));
+    CHECK_INT(s.op, ENGINE_DDL_ADD_COLUMNS);
+    CHECK_INT(s.table_column_count, 2);
+    if (s.table_column_count == 2) {
+        CHECK_STR(s.table_columns[0].name, "tags");
+        CHECK_STR(s.table_columns[0].type, "array<string>");
+        CHECK_STR(s.table_columns[0].comment, "labels");
+        CHECK_STR(s.table_columns[1].type, "int");
+    }
+    engine_ddl_stmt_free(&s);
+
+    CHECK(parse("ALTER TABLE t REPLACE COLUMNS (a bigint)", &s));
+    CHECK_INT(s.op, ENGINE_DDL_REPLACE_COLUMNS);
+    CHECK_INT(s.table_column_count, 1);
+    engine_ddl_stmt_free(&s);
+
+    CHECK(parse("ALTER TABLE t SET LOCATION 's3://b/new/'", &s));
+    CHECK_INT(s.op, ENGINE_DDL_SET_LOCATION);
+    CHECK_STR(s.location, "s3://b/new/");
+    engine_ddl_stmt_free(&s);
+
+    CHECK(parse("ALTER TABLE t SET TBLPROPERTIES ('a'='1', 'b'='2')", &s));
+    CHECK_INT(s.op, ENGINE_DDL_SET_TBLPROPERTIES);
+    CHECK_INT(s.property_count, 2);
+    engine_ddl_stmt_free(&s);
+
+    char *err = parse_error("ALTER TABLE t ADD COLUMNS (a array<int)");
+    CHECK(err && strncmp(err, "SYNTAX_ERROR: line 1:30: invalid Hive type", 42) == 0);
+    free(err);
+}
+
 static void test_ctas_and_insert(void) {
     const char *sql = "CREATE TABLE IF NOT EXISTS sales.summary WITH (format = 'PARQUET', "
                       "external_location = 's3://b/summary/', partitioned_by = ARRAY['Note'], "
@@ -214,8 +248,8 @@ static void test_errors(void) {
                    "PARTITIONS, CREATE TABLE or TBLPROPERTIES near 'views'");
     free(err);
     err = parse_error("ALTER TABLE t\n  RENAME TO u");
-    CHECK_STR(err, "NOT_SUPPORTED: line 2:3: only ALTER TABLE ADD PARTITION and DROP PARTITION "
-                   "are supported by this owlery build");
+    CHECK_STR(err, "NOT_SUPPORTED: line 2:3: ALTER TABLE supports ADD/DROP PARTITION, "
+                   "ADD/REPLACE COLUMNS, SET LOCATION and SET TBLPROPERTIES in this owlery build");
     free(err);
     err = parse_error("ALTER TABLE t ADD PARTITION (dt='a', dt='b')");
     CHECK_STR(err, "SYNTAX_ERROR: line 1:44: expected each partition column once near ')'");
@@ -297,6 +331,7 @@ int main(void) {
     UNIT_RUN(test_show_table_forms);
     UNIT_RUN(test_databases);
     UNIT_RUN(test_partitions);
+    UNIT_RUN(test_alter_table_forms);
     UNIT_RUN(test_ctas_and_insert);
     UNIT_RUN(test_errors);
     UNIT_RUN(test_classify_ctas_with_qualified_name);
