@@ -8,8 +8,10 @@
  *   ALTER TABLE ADD/REPLACE COLUMNS, SET LOCATION and SET TBLPROPERTIES
  *   (getTable, change, alterTable), ALTER TABLE ADD/DROP PARTITION, and
  *   MSCK REPAIR TABLE (lists the table location in S3 and adds the
- *   key=value/ prefixes the catalog lacks, in batches of ADD_BATCH). SHOW and DESCRIBE are in query_show.c, CREATE
- *   TABLE AS SELECT and INSERT INTO in query_write.c.
+ *   key=value/ prefixes the catalog lacks, in batches of ADD_BATCH).
+ *
+ * SHOW and DESCRIBE are in query_show.c, CREATE TABLE AS SELECT and INSERT
+ * INTO in query_write.c.
  *
  * Hive DDL fails with Hive's messages ("FAILED: SemanticException [Error
  * 10001]: Table not found sales.nope"). The result of a DDL statement is

@@ -13,6 +13,9 @@
  *   4. PutObject of <OutputLocation><id>.csv and .csv.metadata through the
  *      S3 service's own handler, as the caller.
  *
+ * Statements other than SELECT skip these steps: athena_run_statement()
+ * (query_ddl.c) runs them against the catalog and writes their results.
+ *
  * Every failure becomes state FAILED with an Athena-style reason: the
  * engine's SYNTAX_ERROR, TABLE_NOT_FOUND or COLUMN_NOT_FOUND,
  * HIVE_METASTORE_ERROR naming the catalog and function, PERMISSION_DENIED
