@@ -81,8 +81,10 @@ static json_t *execution_from_row(sqlite3_stmt *stmt)
         json_object_set_new(statistics, "TotalExecutionTimeInMillis",
                             json_integer(completed - submitted));
 
+    /* Athena stores the result of DDL and UTILITY statements as text, without a header. */
     owl_buf output = OWL_BUF_INIT;
-    owl_buf_printf(&output, "%s%s.csv", column_text(stmt, 7), id);
+    owl_buf_printf(&output, "%s%s.%s", column_text(stmt, 7), id,
+                   strcmp(column_text(stmt, 8), "DML") == 0 ? "csv" : "txt");
     json_t *context = json_object();
     if (column_text(stmt, 5))
         json_object_set_new(context, "Catalog", json_string(column_text(stmt, 5)));
@@ -198,17 +200,31 @@ static bool execution_by_token(sqlite3 *db, const aws_call *call, const char *to
     return found;
 }
 
-static const char *statement_type(engine_stmt_kind kind)
+/*
+ * Returns Athena's StatementType: DML for queries, CTAS and INSERT,
+ * UTILITY for SHOW CREATE TABLE, DESCRIBE and EXPLAIN (as the Athena API
+ * reference describes UTILITY), DDL for the other SHOW forms and DDL.
+ */
+static const char *statement_type(const char *query)
 {
+    engine_stmt_kind kind = engine_sql_classify(query);
     switch (kind) {
     case ENGINE_STMT_SELECT:
     case ENGINE_STMT_INSERT:
     case ENGINE_STMT_CTAS:
         return "DML";
-    case ENGINE_STMT_SHOW:
     case ENGINE_STMT_DESCRIBE:
     case ENGINE_STMT_EXPLAIN:
         return "UTILITY";
+    case ENGINE_STMT_SHOW: {
+        engine_ddl_stmt stmt;
+        bool create = false;
+        if (engine_ddl_stmt_parse(query, strlen(query), &stmt, NULL)) {
+            create = stmt.op == ENGINE_DDL_SHOW_CREATE_TABLE;
+            engine_ddl_stmt_free(&stmt);
+        }
+        return create ? "UTILITY" : "DDL";
+    }
     default:
         return "DDL";
     }
@@ -320,7 +336,7 @@ void athena_start_query_execution(aws_call *call)
     snprintf(submitted, sizeof submitted, "%lld", (long long)owl_now_ms());
     const char *params[] = {job->id, call->identity->account_id, call->region, workgroup,
                             query, job->catalog, job->database, job->output_location,
-                            statement_type(engine_sql_classify(query)), token, submitted};
+                            statement_type(query), token, submitted};
     int rc = owl_store_exec(db,
                             "INSERT INTO athena_query_executions (id, account_id, region, "
                             "workgroup, query, catalog, database, output_location, "
@@ -624,7 +640,13 @@ void athena_get_query_results(aws_call *call)
     engine_result_column *columns = engine_result_metadata_read(metadata.path, &column_count,
                                                                 &err);
     engine_result_page_t page = {0};
-    if (!columns || !engine_result_page(csv.path, offset, (size_t)max, &page, &err)) {
+    size_t uri_len = strlen(csv_uri);
+    bool text = uri_len > 4 && strcmp(csv_uri + uri_len - 4, ".txt") == 0;
+    bool paged = columns && (text ? athena_text_result_page(csv.path, column_count, offset,
+                                                            (size_t)max, &page, &err)
+                                  : engine_result_page(csv.path, offset, (size_t)max, &page,
+                                                       &err));
+    if (!paged) {
         athena_error_invalid(call, "Cannot read the query result %s: %s", csv_uri,
                              err ? err : "unknown error");
         free(err);
@@ -640,7 +662,14 @@ void athena_get_query_results(aws_call *call)
                                             : json_object());
         json_array_append_new(rows, json_pack("{s:o}", "Data", data));
     }
-    json_t *result = json_pack("{s:I, s:{s:o, s:{s:o}}}", "UpdateCount", (json_int_t)0,
+    /* UpdateCount is the row count of CTAS and INSERT INTO, the value of their "rows" result. */
+    json_int_t update_count = 0;
+    engine_stmt_kind kind =
+        engine_sql_classify(json_string_value(json_object_get(execution, "Query")));
+    if ((kind == ENGINE_STMT_CTAS || kind == ENGINE_STMT_INSERT) && offset == 0 &&
+        page.row_count >= 2 && page.column_count == 1 && page.rows[1][0])
+        update_count = strtoll(page.rows[1][0], NULL, 10);
+    json_t *result = json_pack("{s:I, s:{s:o, s:{s:o}}}", "UpdateCount", update_count,
                                "ResultSet", "Rows", rows, "ResultSetMetadata", "ColumnInfo",
                                column_info(columns, column_count));
     if (page.next_offset) {

@@ -13,6 +13,7 @@
 #define OWL_ATHENA_QUERY_H
 
 #include "athena/internal.h"
+#include "engine/engine.h"
 
 #include <stdatomic.h>
 
@@ -91,6 +92,7 @@ struct engine_db;
 typedef struct athena_run {
     athena_query_job *job;
     struct engine_db *db;
+    const char *sql; /* the SELECT whose tables are bound: job->sql, or the query of a CTAS */
     aws_call call;
     http_request request;
     http_response response;
@@ -118,6 +120,161 @@ bool athena_run_metastore_open(athena_run *run, const char *catalog, athena_meta
  */
 json_t *athena_run_metastore_call(athena_run *run, const athena_metastore *metastore,
                                   const char *api_name, json_t *api_request);
+
+/*
+ * Like athena_run_metastore_call() but leaves the run's failure alone: on
+ * an error returns NULL with the metastore's message in *message
+ * (malloc'ed), so the caller can tell "not found" or "already exists" from
+ * other failures.
+ */
+json_t *athena_run_metastore_try(athena_run *run, const athena_metastore *metastore,
+                                 const char *api_name, json_t *api_request, char **message);
+
+/*
+ * Splits s3://bucket/prefix into bucket and prefix, both malloc'ed. A
+ * non-empty prefix ends with '/'. False when location is not an S3 URI.
+ */
+bool athena_s3_location_split(const char *location, char **bucket, char **prefix);
+
+struct engine_table_ref;
+
+/* Binds one table the query reads as a view of the run's engine; false after athena_run_fail(). */
+bool athena_run_bind_table(athena_run *run, const struct engine_table_ref *ref);
+
+/*
+ * Stores the local file at path as object uri with a PutObject through the
+ * S3 handler, as the caller. what names the object in the failure message
+ * ("the query result"). False after athena_run_fail().
+ */
+bool athena_run_put_object(athena_run *run, const char *path, const char *uri, const char *type,
+                           const char *what);
+
+/* ---- statements other than SELECT (query_ddl.c, query_show.c) ----------- */
+
+/*
+ * Runs one statement that is not a SELECT (kind from engine_sql_classify())
+ * against the catalog and writes its result, as <id>.txt without a header
+ * row for DDL and UTILITY statements. Failures go to athena_run_fail().
+ * stats receives the rows written by CTAS and INSERT.
+ */
+void athena_run_statement(athena_run *run, engine_stmt_kind kind, engine_query_stats *stats);
+
+/* One statement being run: its parsed form, the catalog it acts on and its result lines. */
+typedef struct athena_ddl {
+    athena_run *run;
+    const char *sql;
+    engine_ddl_stmt stmt;
+    const char *catalog;  /* the statement's catalog, else the query context's */
+    const char *database; /* the statement's database, else the context's, else "default" */
+    athena_metastore metastore;
+    bool metastore_open;
+    const char *columns[2]; /* result columns (type string); column_count 0 for none */
+    size_t column_count;
+    owl_buf lines; /* result rows, one line each, fields separated by '\t' */
+} athena_ddl;
+
+struct thrift_value;
+
+/* Opens the metastore of d->catalog once; false after athena_run_fail(). */
+bool athena_ddl_metastore(athena_ddl *d);
+
+/*
+ * Fetches table database.table through getTable. Returns Athena's
+ * TableMetadata shape (a new reference) and, when raw is not NULL, the
+ * decoded Hive Table struct. A missing table fails the run with Hive's
+ * "Table not found" message unless missing is not NULL, in which case
+ * *missing is set and NULL returned without a failure.
+ */
+json_t *athena_ddl_get_table(athena_ddl *d, const char *database, const char *table,
+                             struct thrift_value **raw, bool *missing);
+
+/* Checks that database exists; false after athena_run_fail() with Hive's message. */
+bool athena_ddl_database_exists(athena_ddl *d, const char *database, bool *exists);
+
+/* Appends one result row of count fields. */
+void athena_ddl_row(athena_ddl *d, const char *const *fields, size_t count);
+
+/* ---- helpers shared by the statements (query_ddl.c) ------------------- */
+
+/* The parts of a Hive table that createTable needs. */
+typedef struct athena_table_spec {
+    const char *database, *table, *location, *owner;
+    const engine_column *columns;
+    size_t column_count;
+    const engine_column *keys;
+    size_t key_count;
+    const char *serde, *input_format, *output_format;
+    const engine_kv *serde_params;
+    size_t serde_param_count;
+    engine_kv *params; /* table parameters; athena_ddl_table_struct() adds EXTERNAL=TRUE */
+    size_t param_count;
+} athena_table_spec;
+
+/* Builds the Hive Table struct of spec (caller frees). */
+struct thrift_value *athena_ddl_table_struct(const athena_table_spec *spec);
+
+/* Runs createTable; *existing tells whether it failed because the table exists. */
+bool athena_ddl_create_table(athena_ddl *d, const athena_table_spec *spec, bool *existing);
+
+/*
+ * Builds a Partition of the decoded Hive Table raw with values at
+ * location: the table's storage descriptor with that location.
+ */
+struct thrift_value *athena_ddl_partition_struct(const struct thrift_value *raw,
+                                                 const char *database, const char *table,
+                                                 const char *const *values, size_t count,
+                                                 const char *location);
+
+/* Encodes struct value (taken) as a TJSONProtocol JSON string; NULL if it cannot. */
+json_t *athena_ddl_tjson(struct thrift_value *value);
+
+/* Sends the TJSON partitions of batch (a JSON array, taken) with addPartitions. */
+bool athena_ddl_add_partitions(athena_ddl *d, json_t *batch, bool *existing);
+
+/* Returns the names of every partition of database.table (a new reference), or NULL. */
+json_t *athena_ddl_partition_names(athena_ddl *d, const char *database, const char *table);
+
+/* True when the JSON array names contains the string name. */
+bool athena_ddl_names_contain(json_t *names, const char *name);
+
+/* Returns the Hive partition name k1=v1/k2=v2 (malloc'ed), escaped as Hive escapes paths. */
+char *athena_ddl_partition_name(const engine_column *keys, size_t count,
+                                const char *const *values);
+
+/* Fills columns from Athena's [{Name, Type, Comment}] (strings borrowed from list). */
+engine_column *athena_ddl_columns(json_t *list, size_t *count);
+
+/* Returns table parameter key of a TableMetadata, or NULL. */
+const char *athena_ddl_parameter(json_t *table, const char *key);
+
+/* Returns location with exactly one trailing '/' (malloc'ed). */
+char *athena_ddl_with_slash(const char *location);
+
+/* Fails the run for a listing of s3://bucket/prefix that returned status (not S3_READ_OK). */
+void athena_ddl_fail_listing(athena_ddl *d, int status, const char *bucket, const char *prefix,
+                             const char *err);
+
+/*
+ * Stores a result as <output><id><extension> and its .metadata (the column
+ * list in the engine's metadata format), as the caller.
+ */
+bool athena_ddl_put_result(athena_run *run, const char *extension, const char *text, size_t len,
+                           json_t *columns);
+
+/* Runs CREATE TABLE AS SELECT and INSERT INTO (query_write.c); false after athena_run_fail(). */
+bool athena_ddl_ctas(athena_ddl *d, engine_query_stats *stats);
+bool athena_ddl_insert(athena_ddl *d, engine_query_stats *stats);
+
+/* Runs SHOW ... and DESCRIBE (query_show.c); false after athena_run_fail(). */
+bool athena_ddl_show(athena_ddl *d);
+
+/*
+ * Reads up to max_rows rows of a DDL result file (lines of tab-separated
+ * fields; a one-column result keeps its tabs) from byte offset. Same
+ * contract as engine_result_page().
+ */
+bool athena_text_result_page(const char *path, size_t column_count, uint64_t offset,
+                             size_t max_rows, engine_result_page_t *page, char **err);
 
 /* ---- state changes (query.c) --------------------------------------------- */
 

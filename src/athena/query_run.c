@@ -13,6 +13,9 @@
  *   4. PutObject of <OutputLocation><id>.csv and .csv.metadata through the
  *      S3 service's own handler, as the caller.
  *
+ * Statements other than SELECT skip these steps: athena_run_statement()
+ * (query_ddl.c) runs them against the catalog and writes their results.
+ *
  * Every failure becomes state FAILED with an Athena-style reason: the
  * engine's SYNTAX_ERROR, TABLE_NOT_FOUND or COLUMN_NOT_FOUND,
  * HIVE_METASTORE_ERROR naming the catalog and function, PERMISSION_DENIED
@@ -56,11 +59,7 @@ void athena_run_fail(athena_run *run, int category, const char *fmt, ...)
     run->category = category;
 }
 
-/*
- * Splits s3://bucket/prefix into bucket and prefix, both malloc'ed. A
- * non-empty prefix ends with '/'.
- */
-static bool split_location(const char *location, char **bucket, char **prefix)
+bool athena_s3_location_split(const char *location, char **bucket, char **prefix)
 {
     if (!location || strncmp(location, "s3://", 5) != 0)
         return false;
@@ -198,6 +197,24 @@ bool athena_run_metastore_open(athena_run *run, const char *catalog, athena_meta
     bool ok = athena_metastore_open(&p.call, catalog, metastore);
     private_call_finish(run, &p, !ok);
     return ok;
+}
+
+json_t *athena_run_metastore_try(athena_run *run, const athena_metastore *metastore,
+                                 const char *api_name, json_t *api_request, char **message)
+{
+    private_call p;
+    private_call_init(run, &p, "GetTableMetadata");
+    json_t *response = athena_metastore_call(&p.call, metastore, api_name, api_request);
+    *message = NULL;
+    if (!response) {
+        json_t *reply = json_loadb(p.response.body.data ? p.response.body.data : "",
+                                   p.response.body.len, 0, NULL);
+        const char *text = json_string_value(json_object_get(reply, "Message"));
+        *message = strdup(text ? text : "the metastore call failed");
+        json_decref(reply);
+    }
+    private_call_finish(run, &p, false);
+    return response;
 }
 
 json_t *athena_run_metastore_call(athena_run *run, const athena_metastore *metastore,
@@ -377,7 +394,7 @@ static bool add_location(athena_run *run, const engine_table_ref *table_ref, bin
                          const char *location, const char *const *values)
 {
     char *bucket = NULL, *prefix = NULL;
-    if (!split_location(location, &bucket, &prefix)) {
+    if (!athena_s3_location_split(location, &bucket, &prefix)) {
         athena_run_fail(run, ATHENA_ERROR_USER,
                         "HIVE_METASTORE_ERROR: location %s is not an S3 URI",
                         location ? location : "(missing)");
@@ -437,8 +454,7 @@ static void parameters_split(json_t *parameters, binding *b)
     }
 }
 
-/* Binds one table reference of the query; false after athena_run_fail(). */
-static bool bind_reference(athena_run *run, const engine_table_ref *ref)
+bool athena_run_bind_table(athena_run *run, const engine_table_ref *ref)
 {
     /* NOTE: the engine lowercases identifiers, so a catalog registered with
      * upper-case letters in its name is not found by a query. */
@@ -462,7 +478,8 @@ static bool bind_reference(athena_run *run, const engine_table_ref *ref)
         for (size_t i = 0; i < partitions.count; i++)
             values[i] = (const char *const *)partitions.items[i].values;
         char *err = NULL;
-        ok = engine_prune_partitions(run->db, run->job->sql, ref, run->job->catalog,
+        const char *sql = run->sql ? run->sql : run->job->sql;
+        ok = engine_prune_partitions(run->db, sql, ref, run->job->catalog,
                                      run->job->database, b.keys, b.key_count, values,
                                      partitions.count, keep, &err);
         if (!ok)
@@ -507,16 +524,21 @@ static bool bind_reference(athena_run *run, const engine_table_ref *ref)
  * Results
  * ---------------------------------------------------------------------- */
 
-/* Stores the file at path as object uri with a PutObject through the S3 handler, as the caller. */
 static bool put_result(athena_run *run, const char *path, const char *uri, const char *type)
 {
+    return athena_run_put_object(run, path, uri, type, "the query result");
+}
+
+bool athena_run_put_object(athena_run *run, const char *path, const char *uri, const char *type,
+                           const char *what)
+{
     char *bucket = NULL, *key = NULL;
-    if (!split_location(uri, &bucket, &key)) {
+    if (!athena_s3_location_split(uri, &bucket, &key)) {
         athena_run_fail(run, ATHENA_ERROR_USER,
                         "INVALID_INPUT: output location %s is not an S3 URI", uri);
         return false;
     }
-    /* split_location adds a trailing '/' for prefixes; an object key has none. */
+    /* athena_s3_location_split adds a trailing '/' for prefixes; an object key has none. */
     size_t key_len = strlen(key);
     if (key_len > 0)
         key[key_len - 1] = '\0';
@@ -543,7 +565,7 @@ static bool put_result(athena_run *run, const char *path, const char *uri, const
         owl_buf_append(&request.body, chunk, n);
     if (!file || ferror(file)) {
         athena_run_fail(run, ATHENA_ERROR_SYSTEM,
-                        "INTERNAL_ERROR: reading the result file %s failed", path);
+                        "INTERNAL_ERROR: reading the local file %s failed", path);
         ok = false;
     }
     if (file)
@@ -571,8 +593,9 @@ static bool put_result(athena_run *run, const char *path, const char *uri, const
             const char *end = start ? strstr(start, "</Message>") : NULL;
             int message_len = start && end ? (int)(end - start - 9) : 0;
             athena_run_fail(run, response.status >= 500 ? ATHENA_ERROR_SYSTEM : ATHENA_ERROR_USER,
-                            "%s: writing the query result %s failed with HTTP %d: %.*s",
-                            response.status == 403 ? "PERMISSION_DENIED" : "INVALID_INPUT", uri,
+                            "%s: writing %s %s failed with HTTP %d: %.*s",
+                            response.status == 403 ? "PERMISSION_DENIED" : "INVALID_INPUT", what,
+                            uri,
                             response.status, message_len, start ? start + 9 : "");
             ok = false;
         }
@@ -668,22 +691,30 @@ void athena_query_run(athena_query_job *job, engine_db *db)
     free(err);
     err = NULL;
 
+    /* Statements other than SELECT run against the catalog (query_ddl.c). */
+    engine_stmt_kind kind = engine_sql_classify(job->sql);
+    bool statement = kind != ENGINE_STMT_SELECT && kind != ENGINE_STMT_EXPLAIN &&
+                     kind != ENGINE_STMT_INVALID;
+    engine_query_stats stats = {0};
+    if (!run.failure && statement)
+        athena_run_statement(&run, kind, &stats);
+
     engine_table_refs refs = {0};
-    if (!run.failure && !engine_sql_tables(db, job->sql, job->catalog, job->database, &refs, &err))
+    if (!run.failure && !statement &&
+        !engine_sql_tables(db, job->sql, job->catalog, job->database, &refs, &err))
         athena_run_fail(&run, ATHENA_ERROR_USER, "%s", err ? err : "SYNTAX_ERROR");
     free(err);
-    if (!run.failure && refs.kind != ENGINE_STMT_SELECT)
+    if (!run.failure && !statement && refs.kind != ENGINE_STMT_SELECT)
         athena_run_fail(&run, ATHENA_ERROR_USER,
                         "NOT_SUPPORTED: %s statements are not supported by this owlery build",
                         engine_stmt_kind_name(refs.kind));
     for (size_t i = 0; !run.failure && i < refs.count; i++)
-        bind_reference(&run, &refs.items[i]);
+        athena_run_bind_table(&run, &refs.items[i]);
     engine_table_refs_free(&refs);
 
-    engine_query_stats stats = {0};
     if (!run.failure && atomic_load(&job->cancel_requested))
         athena_run_fail(&run, ATHENA_ERROR_USER, "USER_CANCELLED: Query was cancelled");
-    if (!run.failure)
+    if (!run.failure && !statement)
         execute(&run, &stats);
 
     char *clear_err = NULL;

@@ -194,8 +194,11 @@ engine_stmt_kind engine_classify_toks(const engine_toks *t, size_t *name_at) {
                     break;
                 }
             }
-            /* "CREATE TABLE t WITH (format = 'PARQUET') AS SELECT" has a parenthesis first. */
-            if (kind != ENGINE_STMT_CTAS && tok_is(t, at + 1, "with") ) {
+            /* "CREATE TABLE db.t WITH (format = 'PARQUET') AS SELECT" has a parenthesis first. */
+            size_t after_name = at;
+            while (after_name + 1 < t->count && tok_punct(t, after_name + 1, '.'))
+                after_name += 2;
+            if (kind != ENGINE_STMT_CTAS && tok_is(t, after_name + 1, "with")) {
                 for (size_t k = at; k < t->count; k++) {
                     if (tok_is(t, k, "as") && (tok_is(t, k + 1, "select") || tok_is(t, k + 1, "with") ||
                                                tok_punct(t, k + 1, '('))) {
@@ -631,9 +634,10 @@ bool engine_ddl_parse(const char *sql, size_t len, engine_ddl_table *out, char *
         ok = ddl_columns(&p, &out->columns, &out->column_count);
     if (ok)
         ok = ddl_clauses(&p, out);
-    if (ok && !out->serde && !out->input_format) {
-        /* Hive's defaults: a text table read by LazySimpleSerDe. */
+    /* Hive's defaults: a text table read by LazySimpleSerDe, also under ROW FORMAT alone. */
+    if (ok && !out->serde)
         out->serde = strdup(SERDE_LAZY);
+    if (ok && !out->input_format) {
         out->input_format = strdup(FORMAT_TEXT_IN);
         out->output_format = strdup(FORMAT_TEXT_OUT);
     }
@@ -674,4 +678,625 @@ void engine_ddl_table_free(engine_ddl_table *t) {
     kvs_free(t->table_params, t->table_param_count);
     free(t->comment);
     memset(t, 0, sizeof *t);
+}
+
+/* ---------------------------------------------------------------- other statements */
+
+/*
+ * Reads a one- to three-part name ([catalog.][database.]table) into out.
+ * A two-part name is database.table; a one-part name leaves catalog and
+ * database NULL.
+ */
+static bool ddl_qualified_name(ddl_parser *p, engine_ddl_stmt *out) {
+    char *parts[3] = {NULL, NULL, NULL};
+    size_t n = 0;
+    do {
+        if (n == 3) {
+            for (size_t i = 0; i < n; i++)
+                free(parts[i]);
+            return ddl_fail(p, "at most three name parts");
+        }
+        if (!(parts[n] = ddl_name(p))) {
+            for (size_t i = 0; i < n; i++)
+                free(parts[i]);
+            return false;
+        }
+        n++;
+    } while (ddl_punct(p, '.'));
+    out->table = parts[n - 1];
+    out->database = n >= 2 ? parts[n - 2] : NULL;
+    out->catalog = n == 3 ? parts[0] : NULL;
+    return true;
+}
+
+/* Reads a literal value: 'string', a number (optionally negative), TRUE or FALSE. */
+static char *ddl_value(ddl_parser *p) {
+    const engine_tok *tok = &p->t->items[p->i];
+    bool negative = false;
+    if (tok->kind == TOK_PUNCT && tok->text[0] == '-' && p->t->items[p->i + 1].kind == TOK_NUMBER) {
+        negative = true;
+        tok = &p->t->items[++p->i];
+    }
+    if (tok->kind == TOK_STRING || tok->kind == TOK_NUMBER ||
+        (tok->kind == TOK_WORD &&
+         (strcmp(tok->text, "true") == 0 || strcmp(tok->text, "false") == 0))) {
+        p->i++;
+        owl_buf value = OWL_BUF_INIT;
+        if (negative)
+            owl_buf_putc(&value, '-');
+        owl_buf_puts(&value, tok->text);
+        return owl_buf_detach(&value, NULL);
+    }
+    ddl_fail(p, "a literal value");
+    return NULL;
+}
+
+/* Reads PARTITION (k = v, ...) after the PARTITION keyword, into a new spec of out. */
+static bool ddl_partition_spec(ddl_parser *p, engine_ddl_stmt *out) {
+    size_t size = (out->partition_count + 1) * sizeof *out->partitions;
+    out->partitions = realloc(out->partitions, size);
+    if (!out->partitions)
+        abort();
+    engine_partition_spec *spec = &out->partitions[out->partition_count++];
+    memset(spec, 0, sizeof *spec);
+    if (!ddl_expect_punct(p, '('))
+        return false;
+    do {
+        char *key = ddl_name(p);
+        if (!key)
+            return false;
+        if (!ddl_expect_punct(p, '=')) {
+            free(key);
+            return false;
+        }
+        char *value = ddl_value(p);
+        if (!value) {
+            free(key);
+            return false;
+        }
+        for (size_t i = 0; i < spec->count; i++) {
+            if (strcmp(spec->values[i].key, key) == 0) {
+                free(key);
+                free(value);
+                return ddl_fail(p, "each partition column once");
+            }
+        }
+        spec->values = realloc(spec->values, (spec->count + 1) * sizeof *spec->values);
+        if (!spec->values)
+            abort();
+        spec->values[spec->count++] = (engine_kv){key, value};
+    } while (ddl_punct(p, ','));
+    return ddl_expect_punct(p, ')');
+}
+
+/* Accepts an optional ';' and then requires the end of the text. */
+static bool ddl_end(ddl_parser *p) {
+    ddl_punct(p, ';');
+    if (p->t->items[p->i].kind != TOK_END)
+        return ddl_fail(p, "the end of the statement");
+    return true;
+}
+
+/* SHOW ... after the SHOW keyword. */
+static bool ddl_show(ddl_parser *p, engine_ddl_stmt *out) {
+    if (ddl_word(p, "databases") || ddl_word(p, "schemas")) {
+        out->op = ENGINE_DDL_SHOW_DATABASES;
+        if (ddl_word(p, "like") || p->t->items[p->i].kind == TOK_STRING)
+            if (!(out->pattern = ddl_string(p)))
+                return false;
+        return ddl_end(p);
+    }
+    if (ddl_word(p, "tables")) {
+        out->op = ENGINE_DDL_SHOW_TABLES;
+        if (ddl_word(p, "in") || ddl_word(p, "from"))
+            if (!(out->database = ddl_name(p)))
+                return false;
+        ddl_word(p, "like");
+        if (p->t->items[p->i].kind == TOK_STRING && !(out->pattern = ddl_string(p)))
+            return false;
+        return ddl_end(p);
+    }
+    if (ddl_word(p, "columns")) {
+        out->op = ENGINE_DDL_SHOW_COLUMNS;
+        if (!(ddl_word(p, "in") || ddl_word(p, "from")))
+            return ddl_fail(p, "IN or FROM");
+        if (!ddl_qualified_name(p, out))
+            return false;
+        if (ddl_word(p, "in") || ddl_word(p, "from")) {
+            free(out->database);
+            if (!(out->database = ddl_name(p)))
+                return false;
+        }
+        return ddl_end(p);
+    }
+    if (ddl_word(p, "partitions")) {
+        out->op = ENGINE_DDL_SHOW_PARTITIONS;
+        return ddl_qualified_name(p, out) && ddl_end(p);
+    }
+    if (ddl_word(p, "create")) {
+        out->op = ENGINE_DDL_SHOW_CREATE_TABLE;
+        return ddl_expect_word(p, "table") && ddl_qualified_name(p, out) && ddl_end(p);
+    }
+    if (ddl_word(p, "tblproperties")) {
+        out->op = ENGINE_DDL_SHOW_TBLPROPERTIES;
+        if (!ddl_qualified_name(p, out))
+            return false;
+        if (ddl_punct(p, '(')) {
+            if (!(out->pattern = ddl_string(p)) || !ddl_expect_punct(p, ')'))
+                return false;
+        }
+        return ddl_end(p);
+    }
+    return ddl_fail(p, "DATABASES, SCHEMAS, TABLES, COLUMNS, PARTITIONS, CREATE TABLE or "
+                       "TBLPROPERTIES");
+}
+
+/* CREATE DATABASE|SCHEMA after the keyword. */
+static bool ddl_create_database(ddl_parser *p, engine_ddl_stmt *out) {
+    out->op = ENGINE_DDL_CREATE_DATABASE;
+    if (ddl_word(p, "if")) {
+        if (!ddl_expect_word(p, "not") || !ddl_expect_word(p, "exists"))
+            return false;
+        out->if_not_exists = true;
+    }
+    if (!(out->database = ddl_name(p)))
+        return false;
+    while (p->t->items[p->i].kind != TOK_END && !tok_punct(p->t, p->i, ';')) {
+        if (ddl_word(p, "comment")) {
+            free(out->comment);
+            if (!(out->comment = ddl_string(p)))
+                return false;
+        } else if (ddl_word(p, "location")) {
+            free(out->location);
+            if (!(out->location = ddl_string(p)))
+                return false;
+        } else if (ddl_word(p, "with")) {
+            if (!ddl_expect_word(p, "dbproperties") ||
+                !ddl_properties(p, &out->properties, &out->property_count))
+                return false;
+        } else {
+            return ddl_fail(p, "COMMENT, LOCATION or WITH DBPROPERTIES");
+        }
+    }
+    return ddl_end(p);
+}
+
+/* DROP TABLE|DATABASE|SCHEMA after DROP. */
+static bool ddl_drop(ddl_parser *p, engine_ddl_stmt *out) {
+    bool table = ddl_word(p, "table");
+    if (!table && !ddl_word(p, "database") && !ddl_word(p, "schema"))
+        return ddl_fail(p, "TABLE, DATABASE or SCHEMA");
+    out->op = table ? ENGINE_DDL_DROP_TABLE : ENGINE_DDL_DROP_DATABASE;
+    if (ddl_word(p, "if")) {
+        if (!ddl_expect_word(p, "exists"))
+            return false;
+        out->if_exists = true;
+    }
+    if (table) {
+        if (!ddl_qualified_name(p, out))
+            return false;
+        ddl_word(p, "purge");
+        return ddl_end(p);
+    }
+    if (!(out->database = ddl_name(p)))
+        return false;
+    if (ddl_word(p, "cascade"))
+        out->cascade = true;
+    else
+        ddl_word(p, "restrict");
+    return ddl_end(p);
+}
+
+/* ALTER TABLE t ADD|DROP ... PARTITION after ALTER TABLE. */
+static bool ddl_alter_table(ddl_parser *p, engine_ddl_stmt *out) {
+    if (!ddl_qualified_name(p, out))
+        return false;
+    if (tok_is(p->t, p->i, "add") && tok_is(p->t, p->i + 1, "columns")) {
+        p->i += 2;
+        out->op = ENGINE_DDL_ADD_COLUMNS;
+        return ddl_columns(p, &out->table_columns, &out->table_column_count) && ddl_end(p);
+    }
+    if (ddl_word(p, "replace")) {
+        out->op = ENGINE_DDL_REPLACE_COLUMNS;
+        return ddl_expect_word(p, "columns") &&
+               ddl_columns(p, &out->table_columns, &out->table_column_count) && ddl_end(p);
+    }
+    if (ddl_word(p, "set")) {
+        if (ddl_word(p, "location")) {
+            out->op = ENGINE_DDL_SET_LOCATION;
+            return (out->location = ddl_string(p)) != NULL && ddl_end(p);
+        }
+        out->op = ENGINE_DDL_SET_TBLPROPERTIES;
+        return ddl_expect_word(p, "tblproperties") &&
+               ddl_properties(p, &out->properties, &out->property_count) && ddl_end(p);
+    }
+    if (ddl_word(p, "add")) {
+        out->op = ENGINE_DDL_ADD_PARTITION;
+        if (ddl_word(p, "if")) {
+            if (!ddl_expect_word(p, "not") || !ddl_expect_word(p, "exists"))
+                return false;
+            out->if_not_exists = true;
+        }
+        if (!tok_is(p->t, p->i, "partition")) {
+            int line, column;
+            engine_offset_to_line_col(p->sql, (long)p->t->items[p->i].offset, &line, &column);
+            engine_set_err(p->err,
+                           "NOT_SUPPORTED: line %d:%d: ALTER TABLE ADD supports PARTITION and "
+                           "COLUMNS in this owlery build",
+                           line, column);
+            return false;
+        }
+        while (ddl_word(p, "partition")) {
+            if (!ddl_partition_spec(p, out))
+                return false;
+            if (ddl_word(p, "location") &&
+                !(out->partitions[out->partition_count - 1].location = ddl_string(p)))
+                return false;
+        }
+        return ddl_end(p);
+    }
+    if (ddl_word(p, "drop")) {
+        out->op = ENGINE_DDL_DROP_PARTITION;
+        if (ddl_word(p, "if")) {
+            if (!ddl_expect_word(p, "exists"))
+                return false;
+            out->if_exists = true;
+        }
+        do {
+            if (!ddl_expect_word(p, "partition") || !ddl_partition_spec(p, out))
+                return false;
+        } while (ddl_punct(p, ','));
+        ddl_word(p, "purge");
+        return ddl_end(p);
+    }
+    int line, column;
+    engine_offset_to_line_col(p->sql, (long)p->t->items[p->i].offset, &line, &column);
+    engine_set_err(p->err,
+                   "NOT_SUPPORTED: line %d:%d: ALTER TABLE supports ADD/DROP PARTITION, ADD/REPLACE "
+                   "COLUMNS, SET LOCATION and SET TBLPROPERTIES in this owlery build",
+                   line, column);
+    return false;
+}
+
+/* Reads a CTAS property value: a literal or ARRAY['a', 'b'] (joined with ','). */
+static char *ddl_property_value(ddl_parser *p, char ***list, size_t *list_count) {
+    if (!ddl_word(p, "array"))
+        return ddl_value(p);
+    if (!ddl_expect_punct(p, '['))
+        return NULL;
+    owl_buf joined = OWL_BUF_INIT;
+    owl_buf_puts(&joined, "");
+    if (!tok_punct(p->t, p->i, ']')) {
+        do {
+            char *item = ddl_string(p);
+            if (!item) {
+                owl_buf_free(&joined);
+                return NULL;
+            }
+            if (joined.len)
+                owl_buf_putc(&joined, ',');
+            owl_buf_puts(&joined, item);
+            if (list) {
+                *list = realloc(*list, (*list_count + 1) * sizeof **list);
+                if (!*list)
+                    abort();
+                (*list)[(*list_count)++] = engine_lower_dup(item);
+            }
+            free(item);
+        } while (ddl_punct(p, ','));
+    }
+    if (!ddl_expect_punct(p, ']')) {
+        owl_buf_free(&joined);
+        return NULL;
+    }
+    return owl_buf_detach(&joined, NULL);
+}
+
+/* Records where the query of a CTAS or INSERT starts and ends in the text. */
+static bool ddl_query_span(ddl_parser *p, engine_ddl_stmt *out, bool ctas) {
+    const engine_tok *first = &p->t->items[p->i];
+    if (first->kind == TOK_END)
+        return ddl_fail(p, "a query");
+    size_t end = p->t->count - 1; /* the TOK_END token */
+    while (end > p->i && tok_punct(p->t, end - 1, ';'))
+        end--;
+    /* CTAS may end with WITH [NO] DATA. */
+    if (ctas && end >= p->i + 2 && tok_is(p->t, end - 1, "data")) {
+        if (tok_is(p->t, end - 2, "with")) {
+            end -= 2;
+        } else if (end >= p->i + 3 && tok_is(p->t, end - 2, "no") &&
+                   tok_is(p->t, end - 3, "with")) {
+            out->with_no_data = true;
+            end -= 3;
+        }
+    }
+    if (end <= p->i)
+        return ddl_fail(p, "a query");
+    out->query_offset = first->offset;
+    out->query_length = p->t->items[end].offset - first->offset;
+    /* The last token's text may extend past its own offset: use the next token's offset. */
+    p->i = p->t->count - 1;
+    return true;
+}
+
+/* CREATE TABLE [IF NOT EXISTS] t [WITH (...)] AS query after CREATE TABLE. */
+static bool ddl_ctas(ddl_parser *p, engine_ddl_stmt *out) {
+    out->op = ENGINE_DDL_CTAS;
+    if (ddl_word(p, "if")) {
+        if (!ddl_expect_word(p, "not") || !ddl_expect_word(p, "exists"))
+            return false;
+        out->if_not_exists = true;
+    }
+    if (!ddl_qualified_name(p, out))
+        return false;
+    if (ddl_word(p, "with")) {
+        if (!ddl_expect_punct(p, '('))
+            return false;
+        do {
+            char *key = ddl_name(p);
+            if (!key)
+                return false;
+            if (!ddl_expect_punct(p, '=')) {
+                free(key);
+                return false;
+            }
+            bool partitioned = strcmp(key, "partitioned_by") == 0;
+            char *value = ddl_property_value(p, partitioned ? &out->partitioned_by : NULL,
+                                             &out->partitioned_by_count);
+            if (!value) {
+                free(key);
+                return false;
+            }
+            kv_add(&out->properties, &out->property_count, key, value);
+        } while (ddl_punct(p, ','));
+        if (!ddl_expect_punct(p, ')'))
+            return false;
+    }
+    if (!ddl_expect_word(p, "as"))
+        return false;
+    /* A parenthesized query is still a query. */
+    return ddl_query_span(p, out, true);
+}
+
+/* INSERT INTO t [(a, b)] query after INSERT INTO. */
+static bool ddl_insert(ddl_parser *p, engine_ddl_stmt *out) {
+    out->op = ENGINE_DDL_INSERT;
+    if (!ddl_qualified_name(p, out))
+        return false;
+    if (tok_punct(p->t, p->i, '(') && !tok_is(p->t, p->i + 1, "select") &&
+        !tok_is(p->t, p->i + 1, "with") && !tok_is(p->t, p->i + 1, "values")) {
+        p->i++;
+        do {
+            char *name = ddl_name(p);
+            if (!name)
+                return false;
+            out->columns = realloc(out->columns, (out->column_count + 1) * sizeof *out->columns);
+            if (!out->columns)
+                abort();
+            out->columns[out->column_count++] = name;
+        } while (ddl_punct(p, ','));
+        if (!ddl_expect_punct(p, ')'))
+            return false;
+    }
+    return ddl_query_span(p, out, false);
+}
+
+bool engine_ddl_stmt_parse(const char *sql, size_t len, engine_ddl_stmt *out, char **err) {
+    memset(out, 0, sizeof *out);
+    char *text = malloc(len + 1);
+    if (!text)
+        abort();
+    memcpy(text, sql, len);
+    text[len] = '\0';
+    engine_toks toks;
+    if (!engine_tokenize(text, len, &toks, err)) {
+        free(text);
+        return false;
+    }
+    ddl_parser p = {text, &toks, 0, err};
+    bool ok;
+    if (ddl_word(&p, "show")) {
+        ok = ddl_show(&p, out);
+    } else if (ddl_word(&p, "describe") || ddl_word(&p, "desc")) {
+        out->op = ENGINE_DDL_DESCRIBE;
+        if (ddl_word(&p, "formatted"))
+            out->formatted = true;
+        else if (ddl_word(&p, "extended"))
+            out->extended = true;
+        ok = ddl_qualified_name(&p, out) && ddl_end(&p);
+    } else if (ddl_word(&p, "create")) {
+        if (ddl_word(&p, "database") || ddl_word(&p, "schema"))
+            ok = ddl_create_database(&p, out);
+        else
+            ok = ddl_expect_word(&p, "table") && ddl_ctas(&p, out);
+    } else if (ddl_word(&p, "drop")) {
+        ok = ddl_drop(&p, out);
+    } else if (ddl_word(&p, "alter")) {
+        ok = ddl_expect_word(&p, "table") && ddl_alter_table(&p, out);
+    } else if (ddl_word(&p, "msck")) {
+        out->op = ENGINE_DDL_MSCK_REPAIR;
+        ok = ddl_expect_word(&p, "repair") && ddl_expect_word(&p, "table") &&
+             ddl_qualified_name(&p, out) && ddl_end(&p);
+    } else if (ddl_word(&p, "insert")) {
+        ok = ddl_expect_word(&p, "into") && ddl_insert(&p, out);
+    } else {
+        ok = ddl_fail(&p, "SHOW, DESCRIBE, CREATE, DROP, ALTER TABLE, MSCK REPAIR TABLE or "
+                          "INSERT INTO");
+    }
+    engine_toks_free(&toks);
+    free(text);
+    if (!ok)
+        engine_ddl_stmt_free(out);
+    return ok;
+}
+
+void engine_ddl_stmt_free(engine_ddl_stmt *stmt) {
+    free(stmt->catalog);
+    free(stmt->database);
+    free(stmt->table);
+    free(stmt->pattern);
+    free(stmt->comment);
+    free(stmt->location);
+    kvs_free(stmt->properties, stmt->property_count);
+    for (size_t i = 0; i < stmt->partitioned_by_count; i++)
+        free(stmt->partitioned_by[i]);
+    free(stmt->partitioned_by);
+    for (size_t i = 0; i < stmt->partition_count; i++) {
+        kvs_free(stmt->partitions[i].values, stmt->partitions[i].count);
+        free(stmt->partitions[i].location);
+    }
+    free(stmt->partitions);
+    for (size_t i = 0; i < stmt->column_count; i++)
+        free(stmt->columns[i]);
+    free(stmt->columns);
+    columns_free(stmt->table_columns, stmt->table_column_count);
+    memset(stmt, 0, sizeof *stmt);
+}
+
+/* ---------------------------------------------------------------- DuckDB types */
+
+static void type_skip_spaces(const char **p) {
+    while (**p == ' ')
+        (*p)++;
+}
+
+/* Reads a STRUCT field name: "quoted" (doubled quotes inside) or a bare word. */
+static bool type_field_name(const char **p, owl_buf *out) {
+    if (**p == '"') {
+        (*p)++;
+        for (;;) {
+            if (**p == '\0')
+                return false;
+            if (**p == '"' && (*p)[1] == '"') {
+                owl_buf_putc(out, '"');
+                *p += 2;
+            } else if (**p == '"') {
+                (*p)++;
+                return true;
+            } else {
+                owl_buf_putc(out, (char)tolower((unsigned char)**p));
+                (*p)++;
+            }
+        }
+    }
+    const char *start = *p;
+    while (isalnum((unsigned char)**p) || **p == '_')
+        owl_buf_putc(out, (char)tolower((unsigned char)*(*p)++));
+    return *p > start;
+}
+
+static bool type_expect(const char **p, char c) {
+    type_skip_spaces(p);
+    if (**p != c)
+        return false;
+    (*p)++;
+    return true;
+}
+
+/* Appends the Hive form of the DuckDB type at *p to out. */
+static bool duckdb_type_parse(const char **p, owl_buf *out, int depth) {
+    static const struct {
+        const char *duckdb, *hive;
+    } scalars[] = {
+        {"BOOLEAN", "boolean"},  {"TINYINT", "tinyint"},    {"SMALLINT", "smallint"},
+        {"INTEGER", "int"},      {"BIGINT", "bigint"},      {"HUGEINT", "decimal(38,0)"},
+        {"UTINYINT", "smallint"}, {"USMALLINT", "int"},     {"UINTEGER", "bigint"},
+        {"UBIGINT", "decimal(20,0)"}, {"FLOAT", "float"},   {"DOUBLE", "double"},
+        {"VARCHAR", "string"},   {"UUID", "string"},        {"NULL", "string"},
+        {"DATE", "date"},        {"TIMESTAMP", "timestamp"}, {"TIMESTAMP_S", "timestamp"},
+        {"TIMESTAMP_MS", "timestamp"}, {"TIMESTAMP_NS", "timestamp"}, {"BLOB", "binary"},
+    };
+    if (depth > 64)
+        return false;
+    type_skip_spaces(p);
+    char word[32];
+    size_t n = 0;
+    while ((isalnum((unsigned char)**p) || **p == '_') && n + 1 < sizeof word)
+        word[n++] = *(*p)++;
+    word[n] = '\0';
+    if (n == 0)
+        return false;
+
+    owl_buf inner = OWL_BUF_INIT;
+    bool ok = true;
+    if (strcmp(word, "STRUCT") == 0) {
+        ok = type_expect(p, '(');
+        owl_buf_puts(&inner, "struct<");
+        for (bool first = true; ok; first = false) {
+            if (!first)
+                owl_buf_putc(&inner, ',');
+            type_skip_spaces(p);
+            ok = type_field_name(p, &inner);
+            owl_buf_putc(&inner, ':');
+            ok = ok && duckdb_type_parse(p, &inner, depth + 1);
+            type_skip_spaces(p);
+            if (!ok || **p != ',')
+                break;
+            (*p)++;
+        }
+        ok = ok && type_expect(p, ')');
+        owl_buf_putc(&inner, '>');
+    } else if (strcmp(word, "MAP") == 0) {
+        owl_buf_puts(&inner, "map<");
+        ok = type_expect(p, '(') && duckdb_type_parse(p, &inner, depth + 1) && type_expect(p, ',');
+        owl_buf_putc(&inner, ',');
+        ok = ok && duckdb_type_parse(p, &inner, depth + 1) && type_expect(p, ')');
+        owl_buf_putc(&inner, '>');
+    } else if (strcmp(word, "DECIMAL") == 0) {
+        unsigned precision = 18, scale = 3;
+        if (type_expect(p, '(')) {
+            char *end;
+            precision = (unsigned)strtoul(*p, &end, 10);
+            *p = end;
+            ok = type_expect(p, ',');
+            scale = ok ? (unsigned)strtoul(*p, &end, 10) : 0;
+            *p = ok ? end : *p;
+            ok = ok && type_expect(p, ')') && precision >= 1 && precision <= 38 &&
+                 scale <= precision;
+        }
+        owl_buf_printf(&inner, "decimal(%u,%u)", precision, scale);
+    } else {
+        size_t k = 0, count = sizeof scalars / sizeof scalars[0];
+        while (k < count && strcmp(word, scalars[k].duckdb) != 0)
+            k++;
+        ok = k < count;
+        if (ok)
+            owl_buf_puts(&inner, scalars[k].hive);
+        /* TIMESTAMP WITH TIME ZONE */
+        if (ok && strcmp(word, "TIMESTAMP") == 0 && strncmp(*p, " WITH TIME ZONE", 15) == 0)
+            *p += 15;
+    }
+
+    /* T[] and T[N] are lists (arrays) of T. */
+    while (ok && **p == '[') {
+        (*p)++;
+        while (isdigit((unsigned char)**p))
+            (*p)++;
+        ok = **p == ']';
+        if (ok) {
+            (*p)++;
+            owl_buf wrapped = OWL_BUF_INIT;
+            owl_buf_printf(&wrapped, "array<%s>", inner.data ? inner.data : "");
+            owl_buf_free(&inner);
+            inner = wrapped;
+        }
+    }
+    if (ok)
+        owl_buf_append(out, inner.data ? inner.data : "", inner.len);
+    owl_buf_free(&inner);
+    return ok;
+}
+
+char *engine_duckdb_type_to_hive(const char *duckdb_type, char **err) {
+    const char *p = duckdb_type;
+    owl_buf out = OWL_BUF_INIT;
+    bool ok = duckdb_type_parse(&p, &out, 0);
+    type_skip_spaces(&p);
+    if (!ok || *p != '\0') {
+        owl_buf_free(&out);
+        engine_set_err(err, "NOT_SUPPORTED: the DuckDB type %.200s has no Hive equivalent",
+                       duckdb_type);
+        return NULL;
+    }
+    return owl_buf_detach(&out, NULL);
 }

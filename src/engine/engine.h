@@ -178,6 +178,76 @@ bool engine_ddl_parse(const char *sql, size_t len, engine_ddl_table *out, char *
 void engine_ddl_table_free(engine_ddl_table *table);
 
 /* ------------------------------------------------------------------ */
+/* Other statements the service runs against the catalog               */
+/* ------------------------------------------------------------------ */
+
+typedef enum engine_ddl_op {
+    ENGINE_DDL_SHOW_DATABASES = 1, /* SHOW DATABASES|SCHEMAS [LIKE 'pattern'] */
+    ENGINE_DDL_SHOW_TABLES,        /* SHOW TABLES [IN db] ['pattern'] */
+    ENGINE_DDL_SHOW_COLUMNS,       /* SHOW COLUMNS IN|FROM t [IN|FROM db] */
+    ENGINE_DDL_SHOW_PARTITIONS,
+    ENGINE_DDL_SHOW_CREATE_TABLE,
+    ENGINE_DDL_SHOW_TBLPROPERTIES, /* pattern holds the one property asked for, if any */
+    ENGINE_DDL_DESCRIBE,           /* [FORMATTED | EXTENDED] t */
+    ENGINE_DDL_CREATE_DATABASE,
+    ENGINE_DDL_DROP_TABLE,
+    ENGINE_DDL_DROP_DATABASE,
+    ENGINE_DDL_ADD_PARTITION,      /* ALTER TABLE t ADD [IF NOT EXISTS] PARTITION (...) ... */
+    ENGINE_DDL_DROP_PARTITION,     /* ALTER TABLE t DROP [IF EXISTS] PARTITION (...), ... */
+    ENGINE_DDL_MSCK_REPAIR,
+    ENGINE_DDL_CTAS,               /* CREATE TABLE t [WITH (...)] AS query [WITH [NO] DATA] */
+    ENGINE_DDL_INSERT,             /* INSERT INTO t [(columns)] query */
+    ENGINE_DDL_ADD_COLUMNS,        /* ALTER TABLE t ADD COLUMNS (name type [COMMENT '...'], ...) */
+    ENGINE_DDL_REPLACE_COLUMNS,    /* ALTER TABLE t REPLACE COLUMNS (...) */
+    ENGINE_DDL_SET_LOCATION,       /* ALTER TABLE t SET LOCATION 's3://...' */
+    ENGINE_DDL_SET_TBLPROPERTIES,  /* ALTER TABLE t SET TBLPROPERTIES ('k' = 'v', ...) */
+} engine_ddl_op;
+
+/* One PARTITION (k = 'v', ...) clause, keys lowercased, values as written. */
+typedef struct engine_partition_spec {
+    engine_kv *values;
+    size_t count;
+    char *location; /* NULL when the clause has no LOCATION */
+} engine_partition_spec;
+
+typedef struct engine_ddl_stmt {
+    engine_ddl_op op;
+    char *catalog;  /* lowercased name parts; NULL when the name did not give them */
+    char *database; /* also the database of CREATE/DROP DATABASE and SHOW TABLES IN */
+    char *table;
+    char *pattern;  /* SHOW ... LIKE pattern, SHOW TBLPROPERTIES t ('name'); NULL when absent */
+    bool if_exists, if_not_exists, cascade, formatted, extended;
+    char *comment;  /* CREATE DATABASE */
+    char *location;
+    engine_kv *properties; /* DBPROPERTIES, or CTAS WITH properties (arrays joined by ',') */
+    size_t property_count;
+    char **partitioned_by; /* CTAS partitioned_by, lowercased */
+    size_t partitioned_by_count;
+    engine_partition_spec *partitions; /* ALTER TABLE ADD/DROP PARTITION */
+    size_t partition_count;
+    char **columns;        /* INSERT INTO t (columns) */
+    size_t column_count;
+    engine_column *table_columns; /* ALTER TABLE ADD/REPLACE COLUMNS */
+    size_t table_column_count;
+    size_t query_offset;   /* CTAS and INSERT: the query is sql[query_offset, +query_length) */
+    size_t query_length;
+    bool with_no_data;     /* CTAS ... WITH NO DATA */
+} engine_ddl_stmt;
+
+/*
+ * Parses the statements other than SELECT and CREATE [EXTERNAL] TABLE
+ * with columns that the service runs itself (see engine_ddl_op). Names
+ * may be quoted with double quotes or backticks; strings take Hive's
+ * backslash escapes and doubled quotes. Returns false with a
+ * "SYNTAX_ERROR: line L:C: ..." message on malformed input, or a
+ * "NOT_SUPPORTED: ..." one for another ALTER TABLE form (RENAME, CHANGE
+ * COLUMN, ...). The input is untrusted bytes of any length; the parser is
+ * fuzzed. Free with engine_ddl_stmt_free().
+ */
+bool engine_ddl_stmt_parse(const char *sql, size_t len, engine_ddl_stmt *out, char **err);
+void engine_ddl_stmt_free(engine_ddl_stmt *stmt);
+
+/* ------------------------------------------------------------------ */
 /* Hive types                                                          */
 /* ------------------------------------------------------------------ */
 
@@ -189,6 +259,16 @@ void engine_ddl_table_free(engine_ddl_table *table);
  * deeper than 64 levels is rejected.
  */
 char *engine_hive_type_to_duckdb(const char *hive_type, char **err);
+
+/*
+ * Translates a DuckDB type name as typeof() returns it (INTEGER,
+ * DECIMAL(10,2), VARCHAR[], STRUCT(a INTEGER, "b c" VARCHAR), MAP(VARCHAR,
+ * BIGINT), ...) into a Hive type string such as struct<a:int,b c:string>,
+ * for tables that CTAS creates. Returns a malloc'd string, or NULL with a
+ * "NOT_SUPPORTED: ..." *err for types Hive lacks (UNION, INTERVAL, TIME,
+ * ...). Nesting deeper than 64 levels is rejected; the parser is fuzzed.
+ */
+char *engine_duckdb_type_to_hive(const char *duckdb_type, char **err);
 
 /* Returns the Athena result type name for a Hive type: int -> integer, string -> varchar, ... */
 char *engine_hive_type_to_athena(const char *hive_type, char **err);
