@@ -7,9 +7,11 @@
  * month, day, hour, strpos, length, split, nullif, contains, if, try_cast,
  * regexp_extract, element_at on arrays, json_extract, count_if, max_by,
  * array_agg, ...) are left alone. NOTE: DuckDB's parser requires three
- * arguments for IF, so Trino's two-argument if(c, a) is a syntax error. The macros below cover names DuckDB lacks
- * or defines differently; the test table in tests/unit/test_engine_macros.c
- * pins each one to Trino's result.
+ * arguments for IF, so Trino's two-argument if(c, a) is a syntax error. The
+ * macros below cover names DuckDB lacks or defines differently, and
+ * trino_functions.c adds the C functions that a macro cannot express. The
+ * test tables in tests/unit/test_engine_macros.c and test_engine_trino.c pin
+ * each one to Trino's result.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,24 +19,7 @@
 
 #include "engine/internal.h"
 
-/*
- * MySQL-style format specifiers (Trino's date_parse and date_format) that
- * differ from DuckDB's strptime/strftime ones. The order matters: %M (month
- * name) must become %B before %i (minutes) becomes %M.
- * NOTE: a literal "%%" followed by one of these letters is translated too.
- */
-#define OWL_MYSQL_FORMAT                                                              \
-    "replace(replace(replace(replace(replace(replace(replace(replace(replace("     \
-    "replace(replace(f, '%M', '%B'), '%i', '%M'), '%s', '%S'), '%T', '%H:%M:%S'),"  \
-    " '%r', '%I:%M:%S %p'), '%e', '%-d'), '%c', '%-m'), '%k', '%-H'), '%l', '%-I'),"\
-    " '%h', '%I'), '%W', '%A')"
-
 static const char *const engine_macros[] = {
-    "CREATE MACRO __owl_mysql_format(f) AS " OWL_MYSQL_FORMAT,
-    /* TODO: date_parse needs a C scalar function: DuckDB 1.4 binds macro
-     * bodies at CREATE MACRO and rejects strptime(s, replace(f, ...)) there
-     * ("strptime format must be a constant"). */
-    "CREATE MACRO date_format(t, f) AS strftime(t, __owl_mysql_format(f))",
     "CREATE MACRO from_iso8601_timestamp(s) AS CAST(s AS TIMESTAMPTZ)",
     "CREATE MACRO from_iso8601_date(s) AS CAST(s AS DATE)",
     /* Trino prints timestamps with milliseconds and a Z only when zoned. */
@@ -46,9 +31,8 @@ static const char *const engine_macros[] = {
     "CREATE MACRO approx_distinct(x) AS approx_count_distinct(x)",
     "CREATE MACRO approx_percentile(x, p) AS approx_quantile(x, p)",
     "CREATE MACRO regexp_like(s, p) AS regexp_matches(s, p)",
-    /* NOTE: DuckDB's own cardinality() takes only maps; this one takes only
-     * arrays, so cardinality(m) on a map must be written cardinality(map_keys(m)). */
-    "CREATE MACRO cardinality(x) AS len(x)",
+    /* DuckDB's own cardinality() takes only maps and len() only lists. */
+    "CREATE MACRO cardinality(x) AS __owl_cardinality(x)",
     /* Trino returns NULL when the path selects an object or array. */
     "CREATE MACRO json_extract_scalar(j, p) AS CASE"
     " WHEN json_type(j, p) IN ('OBJECT', 'ARRAY') THEN NULL"
@@ -231,6 +215,12 @@ engine_db *engine_db_open(const engine_db_options *options, char **err) {
     /* TimeZone exists only when DuckDB has its ICU extension; without it
      * TIMESTAMPTZ values are already UTC. */
     engine_exec(db, "SET TimeZone = 'UTC'", NULL);
+    /* Trino's / on two integers truncates toward zero, as DuckDB's // does. */
+    if (!engine_exec(db, "SET integer_division = true", err) ||
+        !engine_trino_register_functions(db->conn, err)) {
+        engine_db_close(db);
+        return NULL;
+    }
     for (size_t i = 0; i < sizeof engine_macros / sizeof engine_macros[0]; i++) {
         if (!engine_exec(db, engine_macros[i], err)) {
             engine_db_close(db);

@@ -66,6 +66,23 @@ void engine_refs_add(engine_table_refs *refs, const char *catalog, const char *d
 /* Converts a 0-based character offset in sql to a 1-based line and column. */
 void engine_offset_to_line_col(const char *sql, long offset, int *line, int *column);
 
+/* ---- Trino functions (trino_functions.c, trino_datetime.c) ---- */
+
+/* Registers the C scalar functions of the Trino dialect on conn. */
+bool engine_trino_register_functions(duckdb_connection conn, char **err);
+bool engine_trino_register_datetime(duckdb_connection conn, char **err);
+
+/*
+ * Parses text with a Trino date_parse() format into microseconds since
+ * 1970-01-01 UTC, truncated to milliseconds as Trino's timestamp(3). Neither
+ * string needs a terminator. Returns false with Trino's message in *err.
+ */
+bool engine_trino_date_parse(const char *text, size_t len, const char *format, size_t format_len,
+                             int64_t *micros, char **err);
+/* Appends micros (since 1970-01-01 UTC) formatted as Trino's date_format() does. */
+bool engine_trino_date_format(int64_t micros, const char *format, size_t format_len, owl_buf *out,
+                              char **err);
+
 #endif
 
 /* ---- Hive type trees (hive_type.c) ---- */
