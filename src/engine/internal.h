@@ -83,6 +83,27 @@ bool engine_trino_date_parse(const char *text, size_t len, const char *format, s
 bool engine_trino_date_format(int64_t micros, const char *format, size_t format_len, owl_buf *out,
                               char **err);
 
+/* ---- Result column names (trino_names.c) ---- */
+
+/* Trino's names for the select list of one statement, before star expansion. */
+typedef struct engine_name_plan engine_name_plan;
+
+/*
+ * Reads the select list of a json_serialize_sql() statement. Returns NULL
+ * when the tree has no select list to name, which keeps DuckDB's names.
+ */
+engine_name_plan *engine_name_plan_new(json_t *statement);
+void engine_name_plan_free(engine_name_plan *plan);
+void engine_name_plan_free_entries(engine_name_plan *plan);
+
+/*
+ * Returns the malloc'd Trino name of result column `column` of
+ * column_count, falling back to DuckDB's engine_name (lowercased) where the
+ * plan cannot tell, including when plan is NULL.
+ */
+char *engine_name_plan_column(const engine_name_plan *plan, size_t column, size_t column_count,
+                              const char *engine_name);
+
 #endif
 
 /* ---- Hive type trees (hive_type.c) ---- */

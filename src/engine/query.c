@@ -17,10 +17,11 @@
 
 /*
  * Parses sql, rejects anything but a single SELECT, and checks that every
- * table it names was bound. On success returns true.
+ * table it names was bound. On success returns true and, when names is not
+ * NULL, stores the plan for Trino's column names (NULL to keep DuckDB's).
  */
 static bool query_check(engine_db *db, const char *sql, const engine_query_options *options,
-                        char **err) {
+                        engine_name_plan **names, char **err) {
     json_t *root = engine_parse_json(db, sql, 0, err);
     if (!root)
         return false;
@@ -37,6 +38,8 @@ static bool query_check(engine_db *db, const char *sql, const engine_query_optio
     char *lc = dc ? engine_lower_dup(dc) : NULL;
     char *ld = dd ? engine_lower_dup(dd) : NULL;
     bool ok = engine_refs_from_json(root, sql, 0, lc, ld, &refs, err);
+    if (ok && names)
+        *names = engine_name_plan_new(json_array_get(statements, 0));
     json_decref(root);
     for (size_t i = 0; ok && i < refs.count; i++) {
         engine_table_ref *r = &refs.items[i];
@@ -79,6 +82,10 @@ static bool query_check(engine_db *db, const char *sql, const engine_query_optio
     }
     free(lc);
     free(ld);
+    if (!ok && names) {
+        engine_name_plan_free(*names);
+        *names = NULL;
+    }
     return ok;
 }
 
@@ -120,9 +127,10 @@ static bool query_cancelled(engine_db *db, char **err) {
     return false;
 }
 
-/* Streams the rows of result into sink. */
+/* Streams the rows of result into sink, naming the columns as Trino does. */
 static bool query_stream(engine_db *db, const char *sql, duckdb_result *result,
-                         const engine_result_sink *sink, uint64_t *rows, char **err) {
+                         const engine_name_plan *names, const engine_result_sink *sink,
+                         uint64_t *rows, char **err) {
     idx_t ncols = duckdb_column_count(result);
     engine_result_column *cols = calloc(ncols + 1, sizeof *cols);
     owl_buf *type_names = calloc(ncols + 1, sizeof *type_names);
@@ -135,7 +143,7 @@ static bool query_stream(engine_db *db, const char *sql, duckdb_result *result,
     for (idx_t c = 0; c < ncols; c++) {
         types[c] = duckdb_column_logical_type(result, c);
         engine_athena_type(types[c], &cols[c], &type_names[c]);
-        cols[c].name = duckdb_column_name(result, c);
+        cols[c].name = engine_name_plan_column(names, c, ncols, duckdb_column_name(result, c));
         cols[c].athena_type = type_names[c].data;
     }
     bool ok = !sink->begin || sink->begin(sink->ctx, cols, ncols, err);
@@ -176,6 +184,7 @@ static bool query_stream(engine_db *db, const char *sql, duckdb_result *result,
     if (ok && sink->end)
         ok = sink->end(sink->ctx, err);
     for (idx_t c = 0; c < ncols; c++) {
+        free((char *)cols[c].name);
         duckdb_destroy_logical_type(&types[c]);
         owl_buf_free(&type_names[c]);
         owl_buf_free(&values[c]);
@@ -193,11 +202,14 @@ bool engine_query_run(engine_db *db, const char *sql, const engine_query_options
                       const engine_result_sink *sink, engine_query_stats *stats, char **err) {
     int64_t started = owl_monotonic_ms();
     engine_query_stats local = {0};
-    if (query_cancelled(db, err) || !query_check(db, sql, options, err))
+    engine_name_plan *names = NULL;
+    if (query_cancelled(db, err) || !query_check(db, sql, options, &names, err))
         return false;
     duckdb_prepared_statement stmt;
-    if (!query_prepare(db, sql, options, &stmt, err))
+    if (!query_prepare(db, sql, options, &stmt, err)) {
+        engine_name_plan_free(names);
         return false;
+    }
     duckdb_result result;
     bool ok;
     if (duckdb_execute_prepared_streaming(stmt, &result) == DuckDBError) {
@@ -207,8 +219,9 @@ bool engine_query_run(engine_db *db, const char *sql, const engine_query_options
         }
         ok = false;
     } else {
-        ok = query_stream(db, sql, &result, sink, &local.rows, err);
+        ok = query_stream(db, sql, &result, names, sink, &local.rows, err);
     }
+    engine_name_plan_free(names);
     duckdb_destroy_result(&result);
     duckdb_destroy_prepare(&stmt);
     /* A request that arrived after the last chunk has nothing left to stop. */
@@ -224,7 +237,7 @@ bool engine_query_run(engine_db *db, const char *sql, const engine_query_options
 
 bool engine_query_to_parquet(engine_db *db, const char *sql, const engine_query_options *options,
                              const char *output_path, uint64_t *rows, char **err) {
-    if (query_cancelled(db, err) || !query_check(db, sql, options, err))
+    if (query_cancelled(db, err) || !query_check(db, sql, options, NULL, err))
         return false;
     /* query_check() proved sql is one SELECT, so wrapping it cannot change
      * its meaning; the newline ends a trailing -- comment and trailing
