@@ -43,10 +43,20 @@ static const char *const engine_macros[] = {
      * replacement as $1 and DuckDB as \1; they are not translated. */
     "CREATE MACRO regexp_replace(s, p) AS system.main.regexp_replace(s, p, '', 'g'),"
     " (s, p, r) AS system.main.regexp_replace(s, p, r, 'g')",
+    "CREATE MACRO json_array_length(j) AS CAST(system.main.json_array_length(j) AS BIGINT)",
+    /* Trino returns NULL when nothing matches; DuckDB returns ''. */
+    "CREATE MACRO regexp_extract(s, p) AS"
+    " CASE WHEN regexp_matches(s, p) THEN system.main.regexp_extract(s, p) END,"
+    " (s, p, g) AS CASE WHEN regexp_matches(s, p) THEN system.main.regexp_extract(s, p, g) END",
+    /* Trino returns NULL past the last field, and replace(s, f) deletes f. */
+    "CREATE MACRO split_part(s, d, i) AS"
+    " CASE WHEN i <= len(string_split(s, d)) THEN system.main.split_part(s, d, i) END",
+    "CREATE MACRO replace(s, f) AS system.main.replace(s, f, ''),"
+    " (s, f, r) AS system.main.replace(s, f, r)",
     "CREATE MACRO json_parse(s) AS json(s)",
     "CREATE MACRO json_format(j) AS CAST(j AS VARCHAR)",
     "CREATE MACRO json_size(j, p) AS CASE"
-    " WHEN json_type(j, p) = 'ARRAY' THEN json_array_length(j, p)"
+    " WHEN json_type(j, p) = 'ARRAY' THEN system.main.json_array_length(j, p)"
     " WHEN json_type(j, p) = 'OBJECT' THEN len(json_keys(j, p)) ELSE 0 END",
     /* The session time zone is UTC, so a plain timestamp is the UTC time. */
     "CREATE MACRO from_unixtime(x) AS make_timestamp(CAST(round(CAST(x AS DOUBLE) * 1000000) AS BIGINT))",
@@ -68,6 +78,9 @@ static const char *const engine_macros[] = {
      * result has the type of its third argument. */
     "CREATE MACRO date_add(d, i) AS d + i,"
     " (u, n, t) AS cast_to_type(t + __owl_interval(u, n), t)",
+    /* DuckDB truncates a timestamp to a date for units of a day or more;
+     * Trino keeps the argument's type. */
+    "CREATE MACRO date_trunc(u, t) AS cast_to_type(system.main.date_trunc(u, t), t)",
     "CREATE MACRO day_of_week(x) AS isodow(x)",
     "CREATE MACRO dow(x) AS isodow(x)",
     "CREATE MACRO day_of_month(x) AS day(x)",
@@ -85,8 +98,14 @@ static const char *const engine_macros[] = {
     " (x, y) -> x || d || y), '')",
     "CREATE MACRO array_max(a) AS list_max(a)",
     "CREATE MACRO array_min(a) AS list_min(a)",
-    "CREATE MACRO array_union(a, b) AS list_distinct(list_concat(a, b))",
-    "CREATE MACRO array_except(a, b) AS list_filter(list_distinct(a), x -> NOT list_contains(b, x))",
+    /* Trino keeps the first occurrence of each element, NULL included, in
+     * order; list_distinct does neither. list_position finds NULL. */
+    "CREATE MACRO array_distinct(a) AS list_filter(a, (x, i) -> list_position(a, x) = i)",
+    "CREATE MACRO array_union(a, b) AS array_distinct(list_concat(a, b))",
+    "CREATE MACRO array_except(a, b) AS list_filter(array_distinct(a), x -> list_position(b, x) IS NULL)",
+    "CREATE MACRO array_intersect(a, b) AS"
+    " list_filter(array_distinct(a), x -> list_position(b, x) IS NOT NULL)",
+    "CREATE MACRO array_remove(a, e) AS list_filter(a, x -> x IS DISTINCT FROM e)",
     "CREATE MACRO slice(a, s, n) AS list_slice(a, s, s + n - 1)",
     "CREATE MACRO sequence(a, b) AS generate_series(a, b), (a, b, s) AS generate_series(a, b, s)",
     "CREATE MACRO is_nan(x) AS isnan(x)",
