@@ -59,7 +59,9 @@ static const char *const engine_macros[] = {
     " WHEN json_type(j, p) = 'ARRAY' THEN system.main.json_array_length(j, p)"
     " WHEN json_type(j, p) = 'OBJECT' THEN len(json_keys(j, p)) ELSE 0 END",
     /* The session time zone is UTC, so a plain timestamp is the UTC time. */
-    "CREATE MACRO from_unixtime(x) AS make_timestamp(CAST(round(CAST(x AS DOUBLE) * 1000000) AS BIGINT))",
+    /* Trino returns timestamp(3) with time zone. */
+    "CREATE MACRO from_unixtime(x) AS"
+    " CAST(make_timestamp(CAST(round(CAST(x AS DOUBLE) * 1000000) AS BIGINT)) AS TIMESTAMPTZ)",
     "CREATE MACRO to_unixtime(t) AS epoch(t)",
     /* Trino counts whole units between the two values, which is DuckDB's date_sub. */
     "CREATE MACRO date_diff(u, a, b) AS date_sub(u, a, b)",
@@ -106,6 +108,12 @@ static const char *const engine_macros[] = {
     "CREATE MACRO array_intersect(a, b) AS"
     " list_filter(array_distinct(a), x -> list_position(b, x) IS NOT NULL)",
     "CREATE MACRO array_remove(a, e) AS list_filter(a, x -> x IS DISTINCT FROM e)",
+    /* Trino returns 0 for a missing element, and NULL from contains when
+     * the element is missing but the array has a NULL. Trino has no
+     * contains(varchar, varchar), so DuckDB's string form is given up. */
+    "CREATE MACRO array_position(a, e) AS CASE WHEN e IS NOT NULL THEN coalesce(list_position(a, e), 0) END",
+    "CREATE MACRO contains(a, e) AS CASE WHEN list_contains(a, e) THEN true"
+    " WHEN e IS NULL OR list_position(a, NULL) IS NOT NULL THEN NULL ELSE false END",
     "CREATE MACRO slice(a, s, n) AS list_slice(a, s, s + n - 1)",
     "CREATE MACRO sequence(a, b) AS generate_series(a, b), (a, b, s) AS generate_series(a, b, s)",
     "CREATE MACRO is_nan(x) AS isnan(x)",
@@ -121,6 +129,10 @@ static const char *const engine_macros[] = {
     "CREATE MACRO every(x) AS bool_and(x)",
     "CREATE MACRO map_agg(k, v) AS map(list(k), list(v))",
     "CREATE MACRO truncate(x) AS trunc(x)",
+    /* Trino's round(x, d) keeps the scale of a decimal x: round(1.234, 2) is
+     * 1.230. x * 1 has x's scale with room for a carry into a new digit. */
+    "CREATE MACRO round(x) AS system.main.round(x),"
+    " (x, d) AS cast_to_type(system.main.round(x, d), x * 1)",
     "CREATE MACRO current_timezone() AS 'UTC'",
     "CREATE MACRO rand() AS random()",
 };

@@ -1,8 +1,9 @@
 /*
  * Trino's names for result columns. Trino names a select-list entry by its
- * alias, a column reference (a, t.a, s.field) by its last name part, and
- * any other expression _col<N>, where N is the 0-based position of the
- * column in the result: SELECT 1, a, count(*) FROM t gives _col0, a, _col2.
+ * alias, a column reference (a, t.a, s.field) or a field dereference
+ * (CAST(x AS ROW(f int)).f) by its last name part, and any other
+ * expression _col<N>, where N is the 0-based position of the column in the
+ * result: SELECT 1, a, count(*) FROM t gives _col0, a, _col2.
  * Names are lowercase, as Athena returns them. DuckDB instead names an
  * expression after its text, so the engine derives the names from the
  * json_serialize_sql() tree of the query.
@@ -139,6 +140,19 @@ static bool is_plain_star(json_t *item) {
            json_array_size(json_object_get(item, "qualified_exclude_list")) == 0;
 }
 
+/* Returns the field name of a dereference such as CAST(... AS ROW(a int)).a, or NULL. */
+static const char *dereference_field(json_t *item) {
+    const char *type = json_string_value(json_object_get(item, "type"));
+    if (!type || strcmp(type, "STRUCT_EXTRACT") != 0)
+        return NULL;
+    json_t *value = json_object_get(json_array_get(json_object_get(item, "children"), 1), "value");
+    const char *value_type =
+        json_string_value(json_object_get(json_object_get(value, "type"), "id"));
+    if (!value_type || strcmp(value_type, "VARCHAR") != 0)
+        return NULL;
+    return json_string_value(json_object_get(value, "value"));
+}
+
 /* Adds the names of a query node's result columns. Returns false for an unknown node. */
 static bool node_names(json_t *node, const cte_scope *scope, int depth, engine_name_plan *plan) {
     const char *type = json_string_value(json_object_get(node, "type"));
@@ -162,6 +176,8 @@ static bool node_names(json_t *node, const cte_scope *scope, int depth, engine_n
         } else if (kind && strcmp(kind, "COLUMN_REF") == 0 && json_array_size(parts) > 0) {
             plan_add(plan, NAME_GIVEN,
                      json_string_value(json_array_get(parts, json_array_size(parts) - 1)));
+        } else if (dereference_field(item)) {
+            plan_add(plan, NAME_GIVEN, dereference_field(item));
         } else if (kind && strcmp(kind, "STAR") == 0) {
             engine_name_plan star = {0};
             bool known = is_plain_star(item) &&
