@@ -4,12 +4,11 @@
  * quoting and error helpers the other engine files share.
  *
  * Trino names that DuckDB 1.4 already provides with the same meaning (year,
- * month, day, hour, strpos, length, split, nullif, contains, if, try_cast,
- * regexp_extract, element_at on arrays, json_extract, count_if, max_by,
- * array_agg, ...) are left alone. NOTE: DuckDB's parser requires three
- * arguments for IF, so Trino's two-argument if(c, a) is a syntax error. The
- * macros below cover names DuckDB lacks or defines differently, and
- * trino_functions.c adds the C functions that a macro cannot express. The
+ * month, day, hour, strpos, length, split, nullif, if, try_cast, json_extract,
+ * count_if, max_by, array_agg, ...) are left alone. The macros below cover names DuckDB
+ * lacks or defines differently, trino_functions.c adds the C functions that
+ * a macro cannot express, and trino_rewrite.c the syntax (two-argument if,
+ * VALUES rows without parentheses) that DuckDB's parser rejects. The
  * test tables in tests/unit/test_engine_macros.c and test_engine_trino.c pin
  * each one to Trino's result.
  */

@@ -83,6 +83,29 @@ bool engine_trino_date_parse(const char *text, size_t len, const char *format, s
 bool engine_trino_date_format(int64_t micros, const char *format, size_t format_len, owl_buf *out,
                               char **err);
 
+/* ---- Trino syntax rewrites (trino_rewrite.c) ---- */
+
+typedef struct engine_insertion {
+    size_t offset;    /* byte offset in the input text */
+    const char *text; /* static text inserted there */
+} engine_insertion;
+
+typedef struct engine_rewrite {
+    char *sql;                    /* the rewritten text, NUL-terminated */
+    engine_insertion *insertions; /* sorted by offset */
+    size_t count;
+} engine_rewrite;
+
+/*
+ * Rewrites the Trino syntax of sql[0..len) that DuckDB's parser rejects.
+ * Returns true with rw->sql set when anything changed, false (rw empty)
+ * when sql is fine as it is. Free with engine_rewrite_free() either way.
+ */
+bool engine_trino_rewrite(const char *sql, size_t len, engine_rewrite *rw);
+/* Maps an offset in rw->sql back to the input; offsets inside an insertion map to its start. */
+long engine_rewrite_map_back(const engine_rewrite *rw, long offset);
+void engine_rewrite_free(engine_rewrite *rw);
+
 /* ---- Result column names (trino_names.c) ---- */
 
 /* Trino's names for the select list of one statement, before star expansion. */

@@ -205,9 +205,15 @@ bool engine_query_run(engine_db *db, const char *sql, const engine_query_options
     engine_name_plan *names = NULL;
     if (query_cancelled(db, err) || !query_check(db, sql, options, &names, err))
         return false;
+    /* NOTE: errors that DuckDB raises from here on give positions in the
+     * rewritten text, which differ after an insertion. */
+    engine_rewrite rw;
+    if (engine_trino_rewrite(sql, strlen(sql), &rw))
+        sql = rw.sql;
     duckdb_prepared_statement stmt;
     if (!query_prepare(db, sql, options, &stmt, err)) {
         engine_name_plan_free(names);
+        engine_rewrite_free(&rw);
         return false;
     }
     duckdb_result result;
@@ -224,6 +230,7 @@ bool engine_query_run(engine_db *db, const char *sql, const engine_query_options
     engine_name_plan_free(names);
     duckdb_destroy_result(&result);
     duckdb_destroy_prepare(&stmt);
+    engine_rewrite_free(&rw);
     /* A request that arrived after the last chunk has nothing left to stop. */
     atomic_store(&db->interrupt_requested, false);
     /* NOTE: an estimate: every byte of every bound table's (pruned) file
@@ -239,6 +246,9 @@ bool engine_query_to_parquet(engine_db *db, const char *sql, const engine_query_
                              const char *output_path, uint64_t *rows, char **err) {
     if (query_cancelled(db, err) || !query_check(db, sql, options, NULL, err))
         return false;
+    engine_rewrite rw;
+    if (engine_trino_rewrite(sql, strlen(sql), &rw))
+        sql = rw.sql;
     /* query_check() proved sql is one SELECT, so wrapping it cannot change
      * its meaning; the newline ends a trailing -- comment and trailing
      * semicolons are dropped. */
@@ -269,6 +279,7 @@ bool engine_query_to_parquet(engine_db *db, const char *sql, const engine_query_
         duckdb_destroy_prepare(&stmt);
     }
     owl_buf_free(&copy);
+    engine_rewrite_free(&rw);
     atomic_store(&db->interrupt_requested, false);
     return ok;
 }

@@ -288,6 +288,12 @@ static const trino_case null_and_query_cases[] = {
     {"WITH c AS (SELECT 1 AS a) SELECT a + 1 FROM c", "2"},
     {"SELECT (SELECT max(x) FROM (VALUES (1), (5)) t(x))", "5"},
     {"SELECT x FROM (VALUES (1), (2), (3)) t(x) WHERE x IN (SELECT 2)", "2"},
+    /* Trino syntax that DuckDB's parser rejects, rewritten before parsing. */
+    {"SELECT if(1 > 2, 'a'), if(1 < 2, 'a')", "NULL | a"},
+    {"SELECT 'if(a, b)', if(x > 1, x) FROM (VALUES 1, 2) t(x) ORDER BY 2", "if(a, b) | 2\nif(a, b) | NULL"},
+    {"VALUES 1, 2, 3", "1\n2\n3"},
+    {"SELECT x FROM (VALUES 'a', 'b') t(x) WHERE x = 'b'", "b"},
+    {"SELECT transform(ARRAY[1, 2], x -> x * 10)", "[10, 20]"},
 };
 
 static void trino_nulls_and_queries(void) {
@@ -334,6 +340,11 @@ static const trino_case error_cases[] = {
     {"SELECT date_format(DATE '2026-12-04', '%D')",
      "INVALID_FUNCTION_ARGUMENT: %D not supported in date format string"},
     {"SELECT date_parse('1', '%U')", "INVALID_FUNCTION_ARGUMENT: %U not supported in date format string"},
+    /* Positions count in the text as written, before the if() rewrite. */
+    {"SELECT if(1 > 2, 'a') FROM nope.x.y",
+     "TABLE_NOT_FOUND: line 1:28: Table 'nope.x.y' does not exist"},
+    {"SELECT if(1 > 2, 'a') FROM (VALUES 1) t(x) WHERE x = = 1",
+     "SYNTAX_ERROR: line 1:54: syntax error at or near \"=\""},
 };
 
 static void trino_errors(void) {
