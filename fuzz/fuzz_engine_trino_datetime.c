@@ -1,8 +1,9 @@
 /*
- * libFuzzer target for Trino's date_parse() and date_format() format
- * strings (src/engine/trino_datetime.c), which come from SQL text and table
- * data. The input is "format\ntext": the format, a newline, and the text to
- * parse; the format is also printed with a timestamp taken from the input.
+ * libFuzzer target for Trino's date_parse(), date_format() and
+ * format_datetime() format strings (src/engine/trino_datetime.c), which come
+ * from SQL text and table data. The input is "format\ntext": the format, a
+ * newline, and the text to parse. The format is also printed, as a MySQL
+ * and as a Joda pattern, with a timestamp taken from the input.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,6 +29,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     owl_buf out = OWL_BUF_INIT;
     if (!engine_trino_date_format(micros, bytes, format_len, &out, &err))
+        free(err);
+    err = NULL;
+    owl_buf_reset(&out);
+    if (!engine_trino_format_datetime(micros, bytes, format_len, &out, &err))
         free(err);
     owl_buf_free(&out);
     return 0;

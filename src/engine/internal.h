@@ -82,6 +82,9 @@ bool engine_trino_date_parse(const char *text, size_t len, const char *format, s
 /* Appends micros (since 1970-01-01 UTC) formatted as Trino's date_format() does. */
 bool engine_trino_date_format(int64_t micros, const char *format, size_t format_len, owl_buf *out,
                               char **err);
+/* Appends micros formatted with a Joda-Time pattern, as Trino's format_datetime() does. */
+bool engine_trino_format_datetime(int64_t micros, const char *format, size_t format_len,
+                                  owl_buf *out, char **err);
 
 /* ---- Trino syntax rewrites (trino_rewrite.c) ---- */
 

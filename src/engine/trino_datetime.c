@@ -19,8 +19,12 @@
  * wording ("Invalid format: \"x\" is malformed at \"x\""), which is what
  * Trino returns. Every value is UTC: the engine's session time zone.
  *
+ * format_datetime() prints with a Joda-Time pattern instead (yyyy-MM-dd
+ * HH:mm:ss.SSS, EEE, MMM, 'literal', ...); a letter Joda does not define
+ * fails with "Illegal pattern component: q".
+ *
  * The input and format strings come from SQL text and from table data, so
- * both parsers are fuzzed (fuzz/fuzz_engine_trino_datetime.c).
+ * the parsers are fuzzed (fuzz/fuzz_engine_trino_datetime.c).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -97,6 +101,30 @@ static void iso_week(int64_t days, int64_t *week_year, int *week) {
     if (days < iso_week_one(*week_year))
         *week_year = year - 1;
     *week = (int)((days - iso_week_one(*week_year)) / 7) + 1;
+}
+
+/* The broken-down fields of a UTC timestamp. */
+typedef struct civil_time {
+    int64_t days, year;
+    int month, day, hour, minute, second, weekday;
+    int64_t fraction; /* microseconds */
+} civil_time;
+
+static civil_time civil_time_from(int64_t micros) {
+    civil_time t = {0};
+    t.days = micros / MICROS_PER_DAY;
+    int64_t of_day = micros % MICROS_PER_DAY;
+    if (of_day < 0) {
+        of_day += MICROS_PER_DAY;
+        t.days--;
+    }
+    civil_from_days(t.days, &t.year, &t.month, &t.day);
+    t.hour = (int)(of_day / (3600 * MICROS_PER_SECOND));
+    t.minute = (int)(of_day / (60 * MICROS_PER_SECOND) % 60);
+    t.second = (int)(of_day / MICROS_PER_SECOND % 60);
+    t.fraction = of_day % MICROS_PER_SECOND;
+    t.weekday = iso_weekday(t.days);
+    return t;
 }
 
 /* ---------------------------------------------------------------- specifiers */
@@ -365,21 +393,11 @@ static void put_padded(owl_buf *out, int64_t value, int width) {
 
 bool engine_trino_date_format(int64_t micros, const char *format, size_t format_len, owl_buf *out,
                               char **err) {
-    int64_t days = micros / MICROS_PER_DAY;
-    int64_t of_day = micros % MICROS_PER_DAY;
-    if (of_day < 0) {
-        of_day += MICROS_PER_DAY;
-        days--;
-    }
-    int64_t year;
-    int month, day;
-    civil_from_days(days, &year, &month, &day);
-    int hour = (int)(of_day / (3600 * MICROS_PER_SECOND));
-    int minute = (int)(of_day / (60 * MICROS_PER_SECOND) % 60);
-    int second = (int)(of_day / MICROS_PER_SECOND % 60);
-    int64_t fraction = of_day % MICROS_PER_SECOND;
+    civil_time t = civil_time_from(micros);
+    int64_t year = t.year, days = t.days, fraction = t.fraction;
+    int month = t.month, day = t.day, hour = t.hour, minute = t.minute, second = t.second;
     int clock_hour = hour % 12 == 0 ? 12 : hour % 12;
-    int weekday = iso_weekday(days);
+    int weekday = t.weekday;
     int64_t week_year;
     int week;
 
@@ -435,6 +453,118 @@ bool engine_trino_date_format(int64_t micros, const char *format, size_t format_
     return true;
 }
 
+/* ---------------------------------------------------------------- Joda patterns */
+
+/* Appends the fraction of a second with count digits, cut or padded with zeros. */
+static void put_fraction(owl_buf *out, int64_t micros, size_t count) {
+    char digits[7];
+    snprintf(digits, sizeof digits, "%06lld", (long long)micros);
+    for (size_t i = 0; i < count; i++)
+        owl_buf_putc(out, i < 6 ? digits[i] : '0');
+}
+
+/* Appends one run of count copies of the pattern letter c. */
+static bool joda_field(owl_buf *out, const civil_time *t, char c, size_t count, char **err) {
+    int width = count > 9 ? 9 : (int)count;
+    int64_t week_year;
+    int week;
+    switch (c) {
+    case 'G': owl_buf_puts(out, t->year > 0 ? "AD" : "BC"); break;
+    case 'C': put_padded(out, t->year / 100, width); break;
+    case 'Y':
+    case 'y':
+        if (count == 2)
+            put_padded(out, (t->year % 100 + 100) % 100, 2);
+        else
+            put_padded(out, c == 'Y' && t->year <= 0 ? 1 - t->year : t->year, width);
+        break;
+    case 'x':
+    case 'w':
+        iso_week(t->days, &week_year, &week);
+        if (c == 'w')
+            put_padded(out, week, width);
+        else if (count == 2)
+            put_padded(out, (week_year % 100 + 100) % 100, 2);
+        else
+            put_padded(out, week_year, width);
+        break;
+    case 'e': put_padded(out, t->weekday, width); break;
+    case 'E':
+        owl_buf_append(out, weekday_names[t->weekday - 1],
+                       count >= 4 ? strlen(weekday_names[t->weekday - 1]) : 3);
+        break;
+    case 'D': put_padded(out, t->days - days_from_civil(t->year, 1, 1) + 1, width); break;
+    case 'M':
+        if (count >= 3)
+            owl_buf_append(out, month_names[t->month - 1],
+                           count >= 4 ? strlen(month_names[t->month - 1]) : 3);
+        else
+            put_padded(out, t->month, width);
+        break;
+    case 'd': put_padded(out, t->day, width); break;
+    case 'a': owl_buf_puts(out, t->hour < 12 ? "AM" : "PM"); break;
+    case 'K': put_padded(out, t->hour % 12, width); break;
+    case 'h': put_padded(out, t->hour % 12 == 0 ? 12 : t->hour % 12, width); break;
+    case 'H': put_padded(out, t->hour, width); break;
+    case 'k': put_padded(out, t->hour == 0 ? 24 : t->hour, width); break;
+    case 'm': put_padded(out, t->minute, width); break;
+    case 's': put_padded(out, t->second, width); break;
+    case 'S': put_fraction(out, t->fraction, count); break;
+    /* Every value is UTC, the engine's session time zone. */
+    case 'z': owl_buf_puts(out, "UTC"); break;
+    case 'Z': owl_buf_puts(out, count == 1 ? "+0000" : count == 2 ? "+00:00" : "UTC"); break;
+    default: {
+        owl_buf letters = OWL_BUF_INIT;
+        for (size_t k = 0; k < count && k < 64; k++)
+            owl_buf_putc(&letters, c);
+        engine_set_err(err, "Illegal pattern component: %s", letters.data);
+        owl_buf_free(&letters);
+        return false;
+    }
+    }
+    return true;
+}
+
+bool engine_trino_format_datetime(int64_t micros, const char *format, size_t format_len,
+                                  owl_buf *out, char **err) {
+    civil_time t = civil_time_from(micros);
+    size_t i = 0;
+    while (i < format_len) {
+        char c = format[i];
+        if (c == '\'') {
+            /* 'text' is literal, and '' is a quote inside or outside it. */
+            if (i + 1 < format_len && format[i + 1] == '\'') {
+                owl_buf_putc(out, '\'');
+                i += 2;
+                continue;
+            }
+            for (i++; i < format_len; i++) {
+                if (format[i] == '\'') {
+                    if (i + 1 < format_len && format[i + 1] == '\'') {
+                        owl_buf_putc(out, '\'');
+                        i++;
+                        continue;
+                    }
+                    break;
+                }
+                owl_buf_putc(out, format[i]);
+            }
+            i++;
+        } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+            size_t count = 1;
+            while (i + count < format_len && format[i + count] == c)
+                count++;
+            if (!joda_field(out, &t, c, count, err))
+                return false;
+            i += count;
+        } else {
+            owl_buf_putc(out, c);
+            i++;
+        }
+    }
+    return true;
+}
+
 /* ---------------------------------------------------------------- DuckDB functions */
 
 static const char *string_at(duckdb_vector vector, idx_t row, size_t *len) {
@@ -477,9 +607,22 @@ static void trino_date_parse_function(duckdb_function_info info, duckdb_data_chu
     }
 }
 
-/* date_format(timestamp, varchar) -> varchar; timestamps with a time zone share it. */
+/* A formatting function, passed to DuckDB as a scalar function's extra info. */
+typedef struct datetime_formatter {
+    bool (*format)(int64_t micros, const char *format, size_t format_len, owl_buf *out,
+                   char **err);
+} datetime_formatter;
+
+static const datetime_formatter mysql_formatter = {engine_trino_date_format};
+static const datetime_formatter joda_formatter = {engine_trino_format_datetime};
+
+/*
+ * date_format(timestamp, varchar) and format_datetime(timestamp, varchar)
+ * -> varchar; timestamps with a time zone share it.
+ */
 static void trino_date_format_function(duckdb_function_info info, duckdb_data_chunk input,
                                        duckdb_vector output) {
+    const datetime_formatter *formatter = duckdb_scalar_function_get_extra_info(info);
     duckdb_vector time = duckdb_data_chunk_get_vector(input, 0);
     duckdb_vector format = duckdb_data_chunk_get_vector(input, 1);
     const int64_t *micros = duckdb_vector_get_data(time);
@@ -494,7 +637,7 @@ static void trino_date_format_function(duckdb_function_info info, duckdb_data_ch
         const char *f = string_at(format, r, &format_len);
         char *err = NULL;
         owl_buf_reset(&text);
-        if (!engine_trino_date_format(micros[r], f, format_len, &text, &err)) {
+        if (!formatter->format(micros[r], f, format_len, &text, &err)) {
             duckdb_scalar_function_set_error(info, err);
             free(err);
             break;
@@ -521,27 +664,37 @@ static duckdb_scalar_function new_function(const char *name, const duckdb_type *
     return f;
 }
 
+/* Registers name(timestamp, varchar) and name(timestamp with time zone, varchar). */
+static bool register_formatter(duckdb_connection conn, const char *name,
+                               const datetime_formatter *formatter) {
+    static const duckdb_type timestamp_params[] = {DUCKDB_TYPE_TIMESTAMP, DUCKDB_TYPE_VARCHAR};
+    static const duckdb_type zoned_params[] = {DUCKDB_TYPE_TIMESTAMP_TZ, DUCKDB_TYPE_VARCHAR};
+    duckdb_scalar_function_set set = duckdb_create_scalar_function_set(name);
+    duckdb_scalar_function plain = new_function(name, timestamp_params, 2, DUCKDB_TYPE_VARCHAR,
+                                                trino_date_format_function);
+    duckdb_scalar_function zoned = new_function(name, zoned_params, 2, DUCKDB_TYPE_VARCHAR,
+                                                trino_date_format_function);
+    duckdb_scalar_function_set_extra_info(plain, (void *)formatter, NULL);
+    duckdb_scalar_function_set_extra_info(zoned, (void *)formatter, NULL);
+    bool ok = duckdb_add_scalar_function_to_set(set, plain) == DuckDBSuccess &&
+              duckdb_add_scalar_function_to_set(set, zoned) == DuckDBSuccess &&
+              duckdb_register_scalar_function_set(conn, set) == DuckDBSuccess;
+    duckdb_destroy_scalar_function(&plain);
+    duckdb_destroy_scalar_function(&zoned);
+    duckdb_destroy_scalar_function_set(&set);
+    return ok;
+}
+
 bool engine_trino_register_datetime(duckdb_connection conn, char **err) {
     static const duckdb_type parse_params[] = {DUCKDB_TYPE_VARCHAR, DUCKDB_TYPE_VARCHAR};
     duckdb_scalar_function parse = new_function("date_parse", parse_params, 2,
                                                 DUCKDB_TYPE_TIMESTAMP, trino_date_parse_function);
     bool ok = duckdb_register_scalar_function(conn, parse) == DuckDBSuccess;
     duckdb_destroy_scalar_function(&parse);
-
-    duckdb_scalar_function_set set = duckdb_create_scalar_function_set("date_format");
-    static const duckdb_type timestamp_params[] = {DUCKDB_TYPE_TIMESTAMP, DUCKDB_TYPE_VARCHAR};
-    static const duckdb_type zoned_params[] = {DUCKDB_TYPE_TIMESTAMP_TZ, DUCKDB_TYPE_VARCHAR};
-    duckdb_scalar_function plain = new_function("date_format", timestamp_params, 2,
-                                                DUCKDB_TYPE_VARCHAR, trino_date_format_function);
-    duckdb_scalar_function zoned = new_function("date_format", zoned_params, 2,
-                                                DUCKDB_TYPE_VARCHAR, trino_date_format_function);
-    ok = ok && duckdb_add_scalar_function_to_set(set, plain) == DuckDBSuccess &&
-         duckdb_add_scalar_function_to_set(set, zoned) == DuckDBSuccess &&
-         duckdb_register_scalar_function_set(conn, set) == DuckDBSuccess;
-    duckdb_destroy_scalar_function(&plain);
-    duckdb_destroy_scalar_function(&zoned);
-    duckdb_destroy_scalar_function_set(&set);
+    ok = ok && register_formatter(conn, "date_format", &mysql_formatter) &&
+         register_formatter(conn, "format_datetime", &joda_formatter);
     if (!ok)
-        engine_set_err(err, "cannot register the Trino functions date_parse and date_format");
+        engine_set_err(err, "cannot register the Trino functions date_parse, date_format and "
+                            "format_datetime");
     return ok;
 }
