@@ -52,6 +52,21 @@ static const char *const engine_macros[] = {
     " CASE WHEN i <= len(string_split(s, d)) THEN system.main.split_part(s, d, i) END",
     "CREATE MACRO replace(s, f) AS system.main.replace(s, f, ''),"
     " (s, f, r) AS system.main.replace(s, f, r)",
+    "CREATE MACRO regexp_split(s, p) AS regexp_split_to_array(s, p)",
+    /* URL parts as Trino's url_extract_* return them (RFC 3986 syntax),
+     * NULL when the part is absent. */
+    "CREATE MACRO url_extract_protocol(u) AS regexp_extract(u, '^([a-zA-Z][a-zA-Z0-9+.-]*):', 1)",
+    "CREATE MACRO url_extract_host(u) AS"
+    " regexp_extract(u, '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^@/?#]*@)?([^:/?#]*)', 1)",
+    "CREATE MACRO url_extract_port(u) AS TRY_CAST(regexp_extract(u,"
+    " '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^@/?#]*@)?[^:/?#]*:([0-9]+)', 1) AS BIGINT)",
+    "CREATE MACRO url_extract_path(u) AS"
+    " regexp_extract(u, '^(?:[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*)?([^?#]*)', 1)",
+    "CREATE MACRO url_extract_query(u) AS regexp_extract(u, '^[^?#]*[?]([^#]*)', 1)",
+    "CREATE MACRO url_extract_fragment(u) AS regexp_extract(u, '#(.*)$', 1)",
+    "CREATE MACRO url_extract_parameter(u, name) AS list_transform(list_filter("
+    "string_split(url_extract_query(u), '&'), p -> split_part(p, '=', 1) = name),"
+    " p -> substr(p, length(name) + 2))[1]",
     "CREATE MACRO json_parse(s) AS json(s)",
     "CREATE MACRO json_format(j) AS CAST(j AS VARCHAR)",
     "CREATE MACRO json_size(j, p) AS CASE"
@@ -114,7 +129,9 @@ static const char *const engine_macros[] = {
     "CREATE MACRO contains(a, e) AS CASE WHEN list_contains(a, e) THEN true"
     " WHEN e IS NULL OR list_position(a, NULL) IS NOT NULL THEN NULL ELSE false END",
     "CREATE MACRO slice(a, s, n) AS list_slice(a, s, s + n - 1)",
-    "CREATE MACRO sequence(a, b) AS generate_series(a, b), (a, b, s) AS generate_series(a, b, s)",
+    /* The cast keeps dates dates: DuckDB steps dates as timestamps. */
+    "CREATE MACRO sequence(a, b) AS generate_series(a, b),"
+    " (a, b, s) AS cast_to_type(generate_series(a, b, s), [a])",
     "CREATE MACRO is_nan(x) AS isnan(x)",
     "CREATE MACRO is_finite(x) AS isfinite(x)",
     "CREATE MACRO is_infinite(x) AS isinf(x)",

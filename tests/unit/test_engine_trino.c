@@ -205,6 +205,14 @@ static const trino_case string_cases[] = {
     {"SELECT to_hex(to_utf8('ab')), chr(65), codepoint('A')", "6162 | A | 65"},
     {"SELECT 'abc' LIKE 'a%', 'abc' LIKE '_b_', 'abc' LIKE 'b%'", "true | true | false"},
     {"SELECT CAST(true AS VARCHAR), CAST('true' AS BOOLEAN)", "true | true"},
+    {"SELECT regexp_split('a1b22c', '[0-9]+')", "[a, b, c]"},
+    {"SELECT url_extract_protocol(u), url_extract_host(u), url_extract_port(u), url_extract_path(u), "
+     "url_extract_query(u), url_extract_fragment(u) "
+     "FROM (VALUES ('https://user@example.com:8080/a/b.html?x=1&y=two#frag')) t(u)",
+     "https | example.com | 8080 | /a/b.html | x=1&y=two | frag"},
+    {"SELECT url_extract_parameter('https://example.com/a?x=1&y=two&y=3', 'y'), "
+     "url_extract_parameter('https://example.com/a?x=1', 'z'), url_extract_port('http://example.com/')",
+     "two | NULL | NULL"},
 };
 
 static void trino_strings(void) {
@@ -225,6 +233,8 @@ static const trino_case collection_cases[] = {
      "true | false | NULL"},
     {"SELECT sequence(1, 5), sequence(1, 10, 3), sequence(5, 1, -2)",
      "[1, 2, 3, 4, 5] | [1, 4, 7, 10] | [5, 3, 1]"},
+    {"SELECT sequence(DATE '2026-12-01', DATE '2026-12-03', INTERVAL '1' DAY)",
+     "[2026-12-01, 2026-12-02, 2026-12-03]"},
     {"SELECT ARRAY[1, 2] || ARRAY[3]", "[1, 2, 3]"},
     {"SELECT array_distinct(ARRAY[3, 1, 3, NULL, NULL])", "[3, 1, null]"},
     {"SELECT array_union(ARRAY[2, 1], ARRAY[1, 3]), array_except(ARRAY[1, 2, NULL], ARRAY[1])",
