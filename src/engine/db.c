@@ -67,6 +67,23 @@ static const char *const engine_macros[] = {
     "CREATE MACRO url_extract_parameter(u, name) AS list_transform(list_filter("
     "string_split(url_extract_query(u), '&'), p -> split_part(p, '=', 1) = name),"
     " p -> substr(p, length(name) + 2))[1]",
+    /* Trino's concat returns NULL when any argument is NULL. Macros are not
+     * variadic, so it exists for two to eight arguments. */
+    "CREATE MACRO concat(a, b) AS a || b, (a, b, c) AS a || b || c,"
+    " (a, b, c, d) AS a || b || c || d, (a, b, c, d, e) AS a || b || c || d || e,"
+    " (a, b, c, d, e, f) AS a || b || c || d || e || f,"
+    " (a, b, c, d, e, f, g) AS a || b || c || d || e || f || g,"
+    " (a, b, c, d, e, f, g, h) AS a || b || c || d || e || f || g || h",
+    /* Trino returns '' for start 0 or before the first character; DuckDB
+     * counts such a start as position 1 or earlier. */
+    "CREATE MACRO substr(s, i) AS CASE WHEN i = 0 OR i < -length(s) THEN ''"
+    " ELSE system.main.substr(s, i) END,"
+    " (s, i, n) AS CASE WHEN i = 0 OR i < -length(s) THEN '' ELSE system.main.substr(s, i, n) END",
+    "CREATE MACRO substring(s, i) AS substr(s, i), (s, i, n) AS substr(s, i, n)",
+    "CREATE MACRO bitwise_and(a, b) AS a & b",
+    "CREATE MACRO bitwise_or(a, b) AS a | b",
+    "CREATE MACRO bitwise_xor(a, b) AS xor(a, b)",
+    "CREATE MACRO bitwise_not(a) AS ~a",
     "CREATE MACRO json_parse(s) AS json(s)",
     "CREATE MACRO json_format(j) AS CAST(j AS VARCHAR)",
     "CREATE MACRO json_size(j, p) AS CASE"
