@@ -242,9 +242,35 @@ bool engine_query_run(engine_db *db, const char *sql, const engine_query_options
     return ok;
 }
 
+/*
+ * Appends the Trino names of the result columns of query (text that
+ * query_check() accepted) as a quoted column list: ("_col0", "x").
+ */
+static bool query_put_column_list(engine_db *db, const char *query,
+                                  const engine_query_options *options,
+                                  const engine_name_plan *names, owl_buf *out, char **err) {
+    duckdb_prepared_statement stmt;
+    if (!query_prepare(db, query, options, &stmt, err))
+        return false;
+    idx_t count = duckdb_prepared_statement_column_count(stmt);
+    owl_buf_putc(out, '(');
+    for (idx_t c = 0; c < count; c++) {
+        const char *engine_name = duckdb_prepared_statement_column_name(stmt, c);
+        char *name = engine_name_plan_column(names, c, count, engine_name);
+        if (c)
+            owl_buf_puts(out, ", ");
+        engine_put_ident(out, name);
+        free(name);
+    }
+    owl_buf_putc(out, ')');
+    duckdb_destroy_prepare(&stmt);
+    return true;
+}
+
 bool engine_query_to_parquet(engine_db *db, const char *sql, const engine_query_options *options,
                              const char *output_path, uint64_t *rows, char **err) {
-    if (query_cancelled(db, err) || !query_check(db, sql, options, NULL, err))
+    engine_name_plan *names = NULL;
+    if (query_cancelled(db, err) || !query_check(db, sql, options, &names, err))
         return false;
     engine_rewrite rw;
     if (engine_trino_rewrite(sql, strlen(sql), &rw))
@@ -256,14 +282,20 @@ bool engine_query_to_parquet(engine_db *db, const char *sql, const engine_query_
     while (len > 0 && (sql[len - 1] == ';' || sql[len - 1] == ' ' || sql[len - 1] == '\n' ||
                        sql[len - 1] == '\t' || sql[len - 1] == '\r'))
         len--;
+    owl_buf query = OWL_BUF_INIT;
+    owl_buf_append(&query, sql, len);
+    owl_buf_putc(&query, '\n');
+    /* The file's columns carry Trino's names (_col0 for an unnamed expression). */
     owl_buf copy = OWL_BUF_INIT;
-    owl_buf_puts(&copy, "COPY (");
-    owl_buf_append(&copy, sql, len);
-    owl_buf_puts(&copy, "\n) TO ");
+    owl_buf_puts(&copy, "COPY (SELECT * FROM (");
+    owl_buf_append(&copy, query.data, query.len);
+    owl_buf_puts(&copy, ") AS __owl_result ");
+    bool ok = query_put_column_list(db, query.data, options, names, &copy, err);
+    owl_buf_puts(&copy, ") TO ");
     engine_put_literal(&copy, output_path);
     owl_buf_puts(&copy, " (FORMAT parquet, COMPRESSION zstd)");
     duckdb_prepared_statement stmt;
-    bool ok = query_prepare(db, copy.data, options, &stmt, err);
+    ok = ok && query_prepare(db, copy.data, options, &stmt, err);
     if (ok) {
         duckdb_result result;
         if (duckdb_execute_prepared(stmt, &result) == DuckDBError) {
@@ -279,6 +311,8 @@ bool engine_query_to_parquet(engine_db *db, const char *sql, const engine_query_
         duckdb_destroy_prepare(&stmt);
     }
     owl_buf_free(&copy);
+    owl_buf_free(&query);
+    engine_name_plan_free(names);
     engine_rewrite_free(&rw);
     atomic_store(&db->interrupt_requested, false);
     return ok;

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "engine/engine.h"
@@ -347,6 +348,37 @@ static void trino_column_names(void) {
     check_cases(name_cases, sizeof name_cases / sizeof name_cases[0], true);
 }
 
+/* A Parquet file written for CTAS or INSERT carries the same names as a result. */
+static void trino_parquet_column_names(void) {
+    char path[] = "/tmp/owlery-test-trino-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    close(fd);
+    char *err = NULL;
+    uint64_t rows = 0;
+    CHECK(engine_query_to_parquet(db, "SELECT 7 / 2, 'a' AS Label, count(*) FROM (VALUES 1) t(x);",
+                                  NULL, path, &rows, &err));
+    CHECK_INT(rows, 1);
+
+    engine_column columns[] = {{"_col0", "int", NULL}, {"label", "string", NULL},
+                               {"_col2", "bigint", NULL}};
+    engine_file file = {path, 1, NULL};
+    engine_table table = {columns, 3, NULL, 0,
+                          "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+                          NULL, 0, NULL, NULL, 0, &file, 1};
+    CHECK(engine_bind_table(db, "awsdatacatalog", "default", "ctas", &table, &err));
+    result_text text;
+    CHECK(run("SELECT * FROM awsdatacatalog.default.ctas", &text, &err));
+    CHECK_STR(text.names.data, "_col0, label, _col2");
+    CHECK_STR(text.rows.data, "3 | a | 1");
+    result_text_free(&text);
+    CHECK(engine_db_clear_bindings(db, &err));
+    free(err);
+    unlink(path);
+}
+
 /* ------------------------------------------------------------------ */
 
 static const trino_case error_cases[] = {
@@ -403,6 +435,7 @@ int main(void) {
     UNIT_RUN(trino_aggregates);
     UNIT_RUN(trino_nulls_and_queries);
     UNIT_RUN(trino_column_names);
+    UNIT_RUN(trino_parquet_column_names);
     UNIT_RUN(trino_errors);
     engine_db_close(db);
     return UNIT_SUMMARY();
