@@ -257,6 +257,7 @@ static bool query_put_column_list(engine_db *db, const char *query,
     for (idx_t c = 0; c < count; c++) {
         const char *engine_name = duckdb_prepared_statement_column_name(stmt, c);
         char *name = engine_name_plan_column(names, c, count, engine_name);
+        duckdb_free((void *)engine_name);
         if (c)
             owl_buf_puts(out, ", ");
         engine_put_ident(out, name);
