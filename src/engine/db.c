@@ -80,10 +80,41 @@ static const char *const engine_macros[] = {
     " ELSE system.main.substr(s, i) END,"
     " (s, i, n) AS CASE WHEN i = 0 OR i < -length(s) THEN '' ELSE system.main.substr(s, i, n) END",
     "CREATE MACRO substring(s, i) AS substr(s, i), (s, i, n) AS substr(s, i, n)",
+    /* Trino's greatest and least return NULL when any argument is NULL;
+     * DuckDB's skip NULL. Defined for two to six arguments, and
+     * list_position finds a NULL element. */
+    "CREATE MACRO greatest(a, b) AS CASE WHEN list_position([a, b], NULL) IS NULL"
+    " THEN system.main.greatest(a, b) END,"
+    " (a, b, c) AS CASE WHEN list_position([a, b, c], NULL) IS NULL"
+    " THEN system.main.greatest(a, b, c) END,"
+    " (a, b, c, d) AS CASE WHEN list_position([a, b, c, d], NULL) IS NULL"
+    " THEN system.main.greatest(a, b, c, d) END,"
+    " (a, b, c, d, e) AS CASE WHEN list_position([a, b, c, d, e], NULL) IS NULL"
+    " THEN system.main.greatest(a, b, c, d, e) END,"
+    " (a, b, c, d, e, f) AS CASE WHEN list_position([a, b, c, d, e, f], NULL) IS NULL"
+    " THEN system.main.greatest(a, b, c, d, e, f) END",
+    "CREATE MACRO least(a, b) AS CASE WHEN list_position([a, b], NULL) IS NULL"
+    " THEN system.main.least(a, b) END,"
+    " (a, b, c) AS CASE WHEN list_position([a, b, c], NULL) IS NULL"
+    " THEN system.main.least(a, b, c) END,"
+    " (a, b, c, d) AS CASE WHEN list_position([a, b, c, d], NULL) IS NULL"
+    " THEN system.main.least(a, b, c, d) END,"
+    " (a, b, c, d, e) AS CASE WHEN list_position([a, b, c, d, e], NULL) IS NULL"
+    " THEN system.main.least(a, b, c, d, e) END,"
+    " (a, b, c, d, e, f) AS CASE WHEN list_position([a, b, c, d, e, f], NULL) IS NULL"
+    " THEN system.main.least(a, b, c, d, e, f) END",
     "CREATE MACRO bitwise_and(a, b) AS a & b",
     "CREATE MACRO bitwise_or(a, b) AS a | b",
     "CREATE MACRO bitwise_xor(a, b) AS xor(a, b)",
     "CREATE MACRO bitwise_not(a) AS ~a",
+    /* json_array_get counts from 0, and from the end when negative. */
+    /* Both paths must be valid for every i, because DuckDB evaluates both. */
+    "CREATE MACRO json_array_get(j, i) AS CASE"
+    " WHEN i >= 0 THEN json_extract(j, '$[' || abs(i) || ']')"
+    " ELSE json_extract(j, '$[#-' || abs(i) || ']') END",
+    "CREATE MACRO json_array_contains(j, v) AS CASE WHEN json_type(j) = 'ARRAY'"
+    " THEN list_contains(json_extract(j, '$[*]'), to_json(v)) END",
+    "CREATE MACRO is_json_scalar(j) AS json_type(j) NOT IN ('OBJECT', 'ARRAY')",
     "CREATE MACRO json_parse(s) AS json(s)",
     "CREATE MACRO json_format(j) AS CAST(j AS VARCHAR)",
     "CREATE MACRO json_size(j, p) AS CASE"
@@ -135,14 +166,16 @@ static const char *const engine_macros[] = {
      * order; list_distinct does neither. list_position finds NULL. */
     "CREATE MACRO array_distinct(a) AS list_filter(a, (x, i) -> list_position(a, x) = i)",
     "CREATE MACRO array_union(a, b) AS array_distinct(list_concat(a, b))",
-    "CREATE MACRO array_except(a, b) AS list_filter(array_distinct(a), x -> list_position(b, x) IS NULL)",
+    "CREATE MACRO array_except(a, b) AS"
+    " list_filter(array_distinct(a), x -> list_position(b, x) IS NULL)",
     "CREATE MACRO array_intersect(a, b) AS"
     " list_filter(array_distinct(a), x -> list_position(b, x) IS NOT NULL)",
     "CREATE MACRO array_remove(a, e) AS list_filter(a, x -> x IS DISTINCT FROM e)",
     /* Trino returns 0 for a missing element, and NULL from contains when
      * the element is missing but the array has a NULL. Trino has no
      * contains(varchar, varchar), so DuckDB's string form is given up. */
-    "CREATE MACRO array_position(a, e) AS CASE WHEN e IS NOT NULL THEN coalesce(list_position(a, e), 0) END",
+    "CREATE MACRO array_position(a, e) AS"
+    " CASE WHEN e IS NOT NULL THEN coalesce(list_position(a, e), 0) END",
     "CREATE MACRO contains(a, e) AS CASE WHEN list_contains(a, e) THEN true"
     " WHEN e IS NULL OR list_position(a, NULL) IS NOT NULL THEN NULL ELSE false END",
     "CREATE MACRO slice(a, s, n) AS list_slice(a, s, s + n - 1)",

@@ -350,8 +350,8 @@ static bool parse_resolve(const parse_state *p, int64_t *micros, char **err) {
         return false;
     /* Trino's date_parse returns timestamp(3): the fraction keeps milliseconds. */
     int64_t fraction = p->micros - p->micros % 1000;
-    *micros = days * MICROS_PER_DAY + ((int64_t)hour * 3600 + minute * 60 + second) * MICROS_PER_SECOND +
-              fraction;
+    int64_t seconds = (int64_t)hour * 3600 + minute * 60 + second;
+    *micros = days * MICROS_PER_DAY + seconds * MICROS_PER_SECOND + fraction;
     return true;
 }
 

@@ -180,8 +180,8 @@ static bool node_names(json_t *node, const cte_scope *scope, int depth, engine_n
             plan_add(plan, NAME_GIVEN, dereference_field(item));
         } else if (kind && strcmp(kind, "STAR") == 0) {
             engine_name_plan star = {0};
-            bool known = is_plain_star(item) &&
-                         star_names(json_object_get(node, "from_table"), &inner_scope, depth, &star);
+            json_t *from = json_object_get(node, "from_table");
+            bool known = is_plain_star(item) && star_names(from, &inner_scope, depth, &star);
             if (!known)
                 plan_add(plan, NAME_STAR, NULL);
             for (size_t s = 0; known && s < star.count; s++)

@@ -104,7 +104,8 @@ static const trino_case arithmetic_cases[] = {
     {"SELECT round(2.5), round(-2.5), round(CAST(2.25 AS DOUBLE), 1), round(15, -1)",
      "3 | -3 | 2.3 | 20"},
     {"SELECT abs(-3), power(2, 10), sqrt(16), mod(-7, 3)", "3 | 1024.0 | 4.0 | -1"},
-    {"SELECT greatest(1, 5, 3), least(1, 5, 3)", "5 | 1"},
+    {"SELECT greatest(1, 5, 3), least(1, 5, 3), greatest(1, NULL), least(4, 2, 9, 1, 7, 3)",
+     "5 | 1 | NULL | 1"},
     {"SELECT CAST(0.1 AS DOUBLE) * 3, 1.0E10", "0.30000000000000004 | 1.0E10"},
     {"SELECT 0.1 + 0.2", "0.3"},
 };
@@ -190,6 +191,12 @@ static const trino_case string_cases[] = {
     {"SELECT json_extract_scalar('{\"a\": [1, 2]}', '$.a')", "NULL"},
     {"SELECT json_extract('{\"a\": [1, 2]}', '$.a')", "[1,2]"},
     {"SELECT json_array_length('[1, 2, 3]')", "3"},
+    {"SELECT json_array_get('[1, \"a\", [2]]', 1), json_array_get('[1, 2, 3]', -1), "
+     "json_array_get('[1, 2, 3]', 5), json_array_get('[1, [2]]', 1)",
+     "\"a\" | 3 | NULL | [2]"},
+    {"SELECT json_array_contains('[1, 2, 3]', 2), json_array_contains('[1, 2, 3]', 4), "
+     "json_array_contains('[\"a\"]', 'a'), is_json_scalar('1'), is_json_scalar('[1]')",
+     "true | false | true | true | false"},
     {"SELECT try_cast('12' AS INTEGER), try_cast('x' AS INTEGER)", "12 | NULL"},
     {"SELECT try(CAST('x' AS INTEGER))", "NULL"},
     {"SELECT split('a,b,,c', ',')", "[a, b, , c]"},
