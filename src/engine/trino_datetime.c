@@ -311,8 +311,8 @@ static bool parse_range(const parse_state *p, const char *field, int64_t value, 
 static bool parse_resolve(const parse_state *p, int64_t *micros, char **err) {
     int64_t year = p->year_set ? p->year : 1970;
     int64_t days;
-    /* NOTE: outside a week date (%x %v), a parsed weekday name is ignored,
-     * where Joda would move the date to that day of its week. */
+    /* NOTE: outside a week date (%x %v), a parsed weekday name is ignored.
+     * Whether Trino's Joda-Time parser applies it instead is unverified. */
     if (p->week >= 0 || p->week_year >= 0) {
         /* NOTE: a week date ignores %Y, %m and %d if they are also given. */
         int64_t week_year = p->week_year >= 0 ? p->week_year : year;
