@@ -63,6 +63,12 @@ bool engine_refs_from_json(json_t *root, const char *sql, size_t base, const cha
 void engine_refs_add(engine_table_refs *refs, const char *catalog, const char *database,
                      const char *table, int line, int column, bool target);
 
+/*
+ * Returns the byte offset in sql of the caret that a DuckDB error message
+ * shows under its "LINE n:" excerpt, or -1 when the message has none.
+ */
+long engine_error_offset(const char *sql, const char *duckdb_message);
+
 /* Converts a 0-based character offset in sql to a 1-based line and column. */
 void engine_offset_to_line_col(const char *sql, long offset, int *line, int *column);
 

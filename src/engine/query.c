@@ -89,12 +89,24 @@ static bool query_check(engine_db *db, const char *sql, const engine_query_optio
     return ok;
 }
 
-static bool query_prepare(engine_db *db, const char *sql, const engine_query_options *options,
+/*
+ * Prepares sql and binds the ? parameters. When sql starts with rw->sql
+ * (rw not NULL), an error names its position in original, the text before
+ * the rewrite.
+ */
+static bool query_prepare(engine_db *db, const char *sql, const char *original,
+                          const engine_rewrite *rw, const engine_query_options *options,
                           duckdb_prepared_statement *stmt, char **err) {
     if (duckdb_prepare(db->conn, sql, stmt) == DuckDBError) {
         if (err) {
+            const char *message = duckdb_prepare_error(*stmt);
             free(*err);
-            *err = engine_error_from_duckdb(sql, duckdb_prepare_error(*stmt), -1);
+            if (rw) {
+                long offset = engine_rewrite_map_back(rw, engine_error_offset(sql, message));
+                *err = engine_error_from_duckdb(original, message, offset);
+            } else {
+                *err = engine_error_from_duckdb(sql, message, -1);
+            }
         }
         duckdb_destroy_prepare(stmt);
         return false;
@@ -205,13 +217,16 @@ bool engine_query_run(engine_db *db, const char *sql, const engine_query_options
     engine_name_plan *names = NULL;
     if (query_cancelled(db, err) || !query_check(db, sql, options, &names, err))
         return false;
-    /* NOTE: errors that DuckDB raises from here on give positions in the
-     * rewritten text, which differ after an insertion. */
+    /* NOTE: an error raised while the query runs (not while DuckDB binds
+     * it) gives its position in the rewritten text, which differs after an
+     * insertion. */
+    const char *original = sql;
     engine_rewrite rw;
-    if (engine_trino_rewrite(sql, strlen(sql), &rw))
+    bool rewritten = engine_trino_rewrite(sql, strlen(sql), &rw);
+    if (rewritten)
         sql = rw.sql;
     duckdb_prepared_statement stmt;
-    if (!query_prepare(db, sql, options, &stmt, err)) {
+    if (!query_prepare(db, sql, original, rewritten ? &rw : NULL, options, &stmt, err)) {
         engine_name_plan_free(names);
         engine_rewrite_free(&rw);
         return false;
@@ -246,11 +261,11 @@ bool engine_query_run(engine_db *db, const char *sql, const engine_query_options
  * Appends the Trino names of the result columns of query (text that
  * query_check() accepted) as a quoted column list: ("_col0", "x").
  */
-static bool query_put_column_list(engine_db *db, const char *query,
-                                  const engine_query_options *options,
+static bool query_put_column_list(engine_db *db, const char *query, const char *original,
+                                  const engine_rewrite *rw, const engine_query_options *options,
                                   const engine_name_plan *names, owl_buf *out, char **err) {
     duckdb_prepared_statement stmt;
-    if (!query_prepare(db, query, options, &stmt, err))
+    if (!query_prepare(db, query, original, rw, options, &stmt, err))
         return false;
     idx_t count = duckdb_prepared_statement_column_count(stmt);
     owl_buf_putc(out, '(');
@@ -273,8 +288,10 @@ bool engine_query_to_parquet(engine_db *db, const char *sql, const engine_query_
     engine_name_plan *names = NULL;
     if (query_cancelled(db, err) || !query_check(db, sql, options, &names, err))
         return false;
+    const char *original = sql;
     engine_rewrite rw;
-    if (engine_trino_rewrite(sql, strlen(sql), &rw))
+    bool rewritten = engine_trino_rewrite(sql, strlen(sql), &rw);
+    if (rewritten)
         sql = rw.sql;
     /* query_check() proved sql is one SELECT, so wrapping it cannot change
      * its meaning; the newline ends a trailing -- comment and trailing
@@ -291,12 +308,13 @@ bool engine_query_to_parquet(engine_db *db, const char *sql, const engine_query_
     owl_buf_puts(&copy, "COPY (SELECT * FROM (");
     owl_buf_append(&copy, query.data, query.len);
     owl_buf_puts(&copy, ") AS __owl_result ");
-    bool ok = query_put_column_list(db, query.data, options, names, &copy, err);
+    bool ok = query_put_column_list(db, query.data, original, rewritten ? &rw : NULL, options,
+                                    names, &copy, err);
     owl_buf_puts(&copy, ") TO ");
     engine_put_literal(&copy, output_path);
     owl_buf_puts(&copy, " (FORMAT parquet, COMPRESSION zstd)");
     duckdb_prepared_statement stmt;
-    ok = ok && query_prepare(db, copy.data, options, &stmt, err);
+    ok = ok && query_prepare(db, copy.data, NULL, NULL, options, &stmt, err);
     if (ok) {
         duckdb_result result;
         if (duckdb_execute_prepared(stmt, &result) == DuckDBError) {

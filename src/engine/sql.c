@@ -93,6 +93,10 @@ static long offset_from_caret(const char *sql, const char *msg) {
     return (long)(p - sql);
 }
 
+long engine_error_offset(const char *sql, const char *duckdb_message) {
+    return duckdb_message ? offset_from_caret(sql, duckdb_message) : -1;
+}
+
 static char *quoted_between(const char *s, const char *open, const char *close) {
     const char *a = strstr(s, open);
     if (!a)

@@ -407,6 +407,8 @@ static const trino_case error_cases[] = {
     /* Positions count in the text as written, before the if() rewrite. */
     {"SELECT if(1 > 2, 'a') FROM nope.x.y",
      "TABLE_NOT_FOUND: line 1:28: Table 'nope.x.y' does not exist"},
+    {"SELECT if(1 > 2, 'a'), nope FROM (VALUES 1) t(x)",
+     "COLUMN_NOT_FOUND: line 1:24: Column 'nope' cannot be resolved"},
     {"SELECT if(1 > 2, 'a') FROM (VALUES 1) t(x) WHERE x = = 1",
      "SYNTAX_ERROR: line 1:54: syntax error at or near \"=\""},
 };
