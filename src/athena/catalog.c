@@ -76,9 +76,13 @@ athena_store_status athena_catalog_load(sqlite3 *db, const char *account_id, con
 {
     memset(catalog, 0, sizeof *catalog);
     sqlite3_stmt *stmt;
+    /* Athena matches catalog names without regard to case, and SQL text
+     * reaches here lowercased. An exact match wins when two stored names
+     * differ only in case. */
     if (sqlite3_prepare_v2(db,
                            "SELECT name, type, description, parameters, tags FROM athena_catalogs "
-                           "WHERE account_id = ?1 AND region = ?2 AND name = ?3",
+                           "WHERE account_id = ?1 AND region = ?2 AND name = ?3 COLLATE NOCASE "
+                           "ORDER BY name = ?3 DESC LIMIT 1",
                            -1, &stmt, NULL) != SQLITE_OK)
         return ATHENA_STORE_ERROR;
     sqlite3_bind_text(stmt, 1, account_id, -1, SQLITE_STATIC);

@@ -4,12 +4,13 @@
  * quoting and error helpers the other engine files share.
  *
  * Trino names that DuckDB 1.4 already provides with the same meaning (year,
- * month, day, hour, strpos, length, split, nullif, contains, if, try_cast,
- * regexp_extract, element_at on arrays, json_extract, count_if, max_by,
- * array_agg, ...) are left alone. NOTE: DuckDB's parser requires three
- * arguments for IF, so Trino's two-argument if(c, a) is a syntax error. The macros below cover names DuckDB lacks
- * or defines differently; the test table in tests/unit/test_engine_macros.c
- * pins each one to Trino's result.
+ * month, day, hour, strpos, length, split, nullif, if, try_cast, json_extract,
+ * count_if, max_by, array_agg, ...) are left alone. The macros below cover names DuckDB
+ * lacks or defines differently, trino_functions.c adds the C functions that
+ * a macro cannot express, and trino_rewrite.c the syntax (two-argument if,
+ * VALUES rows without parentheses) that DuckDB's parser rejects. The
+ * test tables in tests/unit/test_engine_macros.c and test_engine_trino.c pin
+ * each one to Trino's result.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,24 +18,7 @@
 
 #include "engine/internal.h"
 
-/*
- * MySQL-style format specifiers (Trino's date_parse and date_format) that
- * differ from DuckDB's strptime/strftime ones. The order matters: %M (month
- * name) must become %B before %i (minutes) becomes %M.
- * NOTE: a literal "%%" followed by one of these letters is translated too.
- */
-#define OWL_MYSQL_FORMAT                                                              \
-    "replace(replace(replace(replace(replace(replace(replace(replace(replace("     \
-    "replace(replace(f, '%M', '%B'), '%i', '%M'), '%s', '%S'), '%T', '%H:%M:%S'),"  \
-    " '%r', '%I:%M:%S %p'), '%e', '%-d'), '%c', '%-m'), '%k', '%-H'), '%l', '%-I'),"\
-    " '%h', '%I'), '%W', '%A')"
-
 static const char *const engine_macros[] = {
-    "CREATE MACRO __owl_mysql_format(f) AS " OWL_MYSQL_FORMAT,
-    /* TODO: date_parse needs a C scalar function: DuckDB 1.4 binds macro
-     * bodies at CREATE MACRO and rejects strptime(s, replace(f, ...)) there
-     * ("strptime format must be a constant"). */
-    "CREATE MACRO date_format(t, f) AS strftime(t, __owl_mysql_format(f))",
     "CREATE MACRO from_iso8601_timestamp(s) AS CAST(s AS TIMESTAMPTZ)",
     "CREATE MACRO from_iso8601_date(s) AS CAST(s AS DATE)",
     /* Trino prints timestamps with milliseconds and a Z only when zoned. */
@@ -46,9 +30,8 @@ static const char *const engine_macros[] = {
     "CREATE MACRO approx_distinct(x) AS approx_count_distinct(x)",
     "CREATE MACRO approx_percentile(x, p) AS approx_quantile(x, p)",
     "CREATE MACRO regexp_like(s, p) AS regexp_matches(s, p)",
-    /* NOTE: DuckDB's own cardinality() takes only maps; this one takes only
-     * arrays, so cardinality(m) on a map must be written cardinality(map_keys(m)). */
-    "CREATE MACRO cardinality(x) AS len(x)",
+    /* DuckDB's own cardinality() takes only maps and len() only lists. */
+    "CREATE MACRO cardinality(x) AS __owl_cardinality(x)",
     /* Trino returns NULL when the path selects an object or array. */
     "CREATE MACRO json_extract_scalar(j, p) AS CASE"
     " WHEN json_type(j, p) IN ('OBJECT', 'ARRAY') THEN NULL"
@@ -59,13 +42,88 @@ static const char *const engine_macros[] = {
      * replacement as $1 and DuckDB as \1; they are not translated. */
     "CREATE MACRO regexp_replace(s, p) AS system.main.regexp_replace(s, p, '', 'g'),"
     " (s, p, r) AS system.main.regexp_replace(s, p, r, 'g')",
+    "CREATE MACRO json_array_length(j) AS CAST(system.main.json_array_length(j) AS BIGINT)",
+    /* Trino returns NULL when nothing matches; DuckDB returns ''. */
+    "CREATE MACRO regexp_extract(s, p) AS"
+    " CASE WHEN regexp_matches(s, p) THEN system.main.regexp_extract(s, p) END,"
+    " (s, p, g) AS CASE WHEN regexp_matches(s, p) THEN system.main.regexp_extract(s, p, g) END",
+    /* Trino returns NULL past the last field, and replace(s, f) deletes f. */
+    "CREATE MACRO split_part(s, d, i) AS"
+    " CASE WHEN i <= len(string_split(s, d)) THEN system.main.split_part(s, d, i) END",
+    "CREATE MACRO replace(s, f) AS system.main.replace(s, f, ''),"
+    " (s, f, r) AS system.main.replace(s, f, r)",
+    "CREATE MACRO regexp_split(s, p) AS regexp_split_to_array(s, p)",
+    /* URL parts as Trino's url_extract_* return them (RFC 3986 syntax),
+     * NULL when the part is absent. */
+    "CREATE MACRO url_extract_protocol(u) AS regexp_extract(u, '^([a-zA-Z][a-zA-Z0-9+.-]*):', 1)",
+    "CREATE MACRO url_extract_host(u) AS"
+    " regexp_extract(u, '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^@/?#]*@)?([^:/?#]*)', 1)",
+    "CREATE MACRO url_extract_port(u) AS TRY_CAST(regexp_extract(u,"
+    " '^[a-zA-Z][a-zA-Z0-9+.-]*://(?:[^@/?#]*@)?[^:/?#]*:([0-9]+)', 1) AS BIGINT)",
+    "CREATE MACRO url_extract_path(u) AS"
+    " regexp_extract(u, '^(?:[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*)?([^?#]*)', 1)",
+    "CREATE MACRO url_extract_query(u) AS regexp_extract(u, '^[^?#]*[?]([^#]*)', 1)",
+    "CREATE MACRO url_extract_fragment(u) AS regexp_extract(u, '#(.*)$', 1)",
+    "CREATE MACRO url_extract_parameter(u, name) AS list_transform(list_filter("
+    "string_split(url_extract_query(u), '&'), p -> split_part(p, '=', 1) = name),"
+    " p -> substr(p, length(name) + 2))[1]",
+    /* Trino's concat returns NULL when any argument is NULL. Macros are not
+     * variadic, so it exists for two to eight arguments. */
+    "CREATE MACRO concat(a, b) AS a || b, (a, b, c) AS a || b || c,"
+    " (a, b, c, d) AS a || b || c || d, (a, b, c, d, e) AS a || b || c || d || e,"
+    " (a, b, c, d, e, f) AS a || b || c || d || e || f,"
+    " (a, b, c, d, e, f, g) AS a || b || c || d || e || f || g,"
+    " (a, b, c, d, e, f, g, h) AS a || b || c || d || e || f || g || h",
+    /* Trino returns '' for start 0 or before the first character; DuckDB
+     * counts such a start as position 1 or earlier. */
+    "CREATE MACRO substr(s, i) AS CASE WHEN i = 0 OR i < -length(s) THEN ''"
+    " ELSE system.main.substr(s, i) END,"
+    " (s, i, n) AS CASE WHEN i = 0 OR i < -length(s) THEN '' ELSE system.main.substr(s, i, n) END",
+    "CREATE MACRO substring(s, i) AS substr(s, i), (s, i, n) AS substr(s, i, n)",
+    /* Trino's greatest and least return NULL when any argument is NULL;
+     * DuckDB's skip NULL. Defined for two to six arguments, and
+     * list_position finds a NULL element. */
+    "CREATE MACRO greatest(a, b) AS CASE WHEN list_position([a, b], NULL) IS NULL"
+    " THEN system.main.greatest(a, b) END,"
+    " (a, b, c) AS CASE WHEN list_position([a, b, c], NULL) IS NULL"
+    " THEN system.main.greatest(a, b, c) END,"
+    " (a, b, c, d) AS CASE WHEN list_position([a, b, c, d], NULL) IS NULL"
+    " THEN system.main.greatest(a, b, c, d) END,"
+    " (a, b, c, d, e) AS CASE WHEN list_position([a, b, c, d, e], NULL) IS NULL"
+    " THEN system.main.greatest(a, b, c, d, e) END,"
+    " (a, b, c, d, e, f) AS CASE WHEN list_position([a, b, c, d, e, f], NULL) IS NULL"
+    " THEN system.main.greatest(a, b, c, d, e, f) END",
+    "CREATE MACRO least(a, b) AS CASE WHEN list_position([a, b], NULL) IS NULL"
+    " THEN system.main.least(a, b) END,"
+    " (a, b, c) AS CASE WHEN list_position([a, b, c], NULL) IS NULL"
+    " THEN system.main.least(a, b, c) END,"
+    " (a, b, c, d) AS CASE WHEN list_position([a, b, c, d], NULL) IS NULL"
+    " THEN system.main.least(a, b, c, d) END,"
+    " (a, b, c, d, e) AS CASE WHEN list_position([a, b, c, d, e], NULL) IS NULL"
+    " THEN system.main.least(a, b, c, d, e) END,"
+    " (a, b, c, d, e, f) AS CASE WHEN list_position([a, b, c, d, e, f], NULL) IS NULL"
+    " THEN system.main.least(a, b, c, d, e, f) END",
+    "CREATE MACRO bitwise_and(a, b) AS a & b",
+    "CREATE MACRO bitwise_or(a, b) AS a | b",
+    "CREATE MACRO bitwise_xor(a, b) AS xor(a, b)",
+    "CREATE MACRO bitwise_not(a) AS ~a",
+    /* json_array_get counts from 0, and from the end when negative. */
+    /* Both paths must be valid for every i, because DuckDB evaluates both. */
+    "CREATE MACRO json_array_get(j, i) AS CASE"
+    " WHEN i >= 0 THEN json_extract(j, '$[' || abs(i) || ']')"
+    " ELSE json_extract(j, '$[#-' || abs(i) || ']') END",
+    "CREATE MACRO json_array_contains(j, v) AS CASE WHEN json_type(j) = 'ARRAY'"
+    " THEN list_contains(json_extract(j, '$[*]'), to_json(v)) END",
+    "CREATE MACRO is_json_scalar(j) AS json_type(j) NOT IN ('OBJECT', 'ARRAY')",
     "CREATE MACRO json_parse(s) AS json(s)",
     "CREATE MACRO json_format(j) AS CAST(j AS VARCHAR)",
     "CREATE MACRO json_size(j, p) AS CASE"
-    " WHEN json_type(j, p) = 'ARRAY' THEN json_array_length(j, p)"
+    " WHEN json_type(j, p) = 'ARRAY' THEN system.main.json_array_length(j, p)"
     " WHEN json_type(j, p) = 'OBJECT' THEN len(json_keys(j, p)) ELSE 0 END",
     /* The session time zone is UTC, so a plain timestamp is the UTC time. */
-    "CREATE MACRO from_unixtime(x) AS make_timestamp(CAST(round(CAST(x AS DOUBLE) * 1000000) AS BIGINT))",
+    /* Trino returns timestamp(3) with time zone. */
+    "CREATE MACRO from_unixtime(x) AS"
+    " CAST(make_timestamp(CAST(round(CAST(x AS DOUBLE) * 1000000) AS BIGINT)) AS TIMESTAMPTZ)",
     "CREATE MACRO to_unixtime(t) AS epoch(t)",
     /* Trino counts whole units between the two values, which is DuckDB's date_sub. */
     "CREATE MACRO date_diff(u, a, b) AS date_sub(u, a, b)",
@@ -84,6 +142,9 @@ static const char *const engine_macros[] = {
      * result has the type of its third argument. */
     "CREATE MACRO date_add(d, i) AS d + i,"
     " (u, n, t) AS cast_to_type(t + __owl_interval(u, n), t)",
+    /* DuckDB truncates a timestamp to a date for units of a day or more;
+     * Trino keeps the argument's type. */
+    "CREATE MACRO date_trunc(u, t) AS cast_to_type(system.main.date_trunc(u, t), t)",
     "CREATE MACRO day_of_week(x) AS isodow(x)",
     "CREATE MACRO dow(x) AS isodow(x)",
     "CREATE MACRO day_of_month(x) AS day(x)",
@@ -101,10 +162,26 @@ static const char *const engine_macros[] = {
     " (x, y) -> x || d || y), '')",
     "CREATE MACRO array_max(a) AS list_max(a)",
     "CREATE MACRO array_min(a) AS list_min(a)",
-    "CREATE MACRO array_union(a, b) AS list_distinct(list_concat(a, b))",
-    "CREATE MACRO array_except(a, b) AS list_filter(list_distinct(a), x -> NOT list_contains(b, x))",
+    /* Trino keeps the first occurrence of each element, NULL included, in
+     * order; list_distinct does neither. list_position finds NULL. */
+    "CREATE MACRO array_distinct(a) AS list_filter(a, (x, i) -> list_position(a, x) = i)",
+    "CREATE MACRO array_union(a, b) AS array_distinct(list_concat(a, b))",
+    "CREATE MACRO array_except(a, b) AS"
+    " list_filter(array_distinct(a), x -> list_position(b, x) IS NULL)",
+    "CREATE MACRO array_intersect(a, b) AS"
+    " list_filter(array_distinct(a), x -> list_position(b, x) IS NOT NULL)",
+    "CREATE MACRO array_remove(a, e) AS list_filter(a, x -> x IS DISTINCT FROM e)",
+    /* Trino returns 0 for a missing element, and NULL from contains when
+     * the element is missing but the array has a NULL. Trino has no
+     * contains(varchar, varchar), so DuckDB's string form is given up. */
+    "CREATE MACRO array_position(a, e) AS"
+    " CASE WHEN e IS NOT NULL THEN coalesce(list_position(a, e), 0) END",
+    "CREATE MACRO contains(a, e) AS CASE WHEN list_contains(a, e) THEN true"
+    " WHEN e IS NULL OR list_position(a, NULL) IS NOT NULL THEN NULL ELSE false END",
     "CREATE MACRO slice(a, s, n) AS list_slice(a, s, s + n - 1)",
-    "CREATE MACRO sequence(a, b) AS generate_series(a, b), (a, b, s) AS generate_series(a, b, s)",
+    /* The cast keeps dates dates: DuckDB steps dates as timestamps. */
+    "CREATE MACRO sequence(a, b) AS generate_series(a, b),"
+    " (a, b, s) AS cast_to_type(generate_series(a, b, s), [a])",
     "CREATE MACRO is_nan(x) AS isnan(x)",
     "CREATE MACRO is_finite(x) AS isfinite(x)",
     "CREATE MACRO is_infinite(x) AS isinf(x)",
@@ -118,6 +195,10 @@ static const char *const engine_macros[] = {
     "CREATE MACRO every(x) AS bool_and(x)",
     "CREATE MACRO map_agg(k, v) AS map(list(k), list(v))",
     "CREATE MACRO truncate(x) AS trunc(x)",
+    /* Trino's round(x, d) keeps the scale of a decimal x: round(1.234, 2) is
+     * 1.230. x * 1 has x's scale with room for a carry into a new digit. */
+    "CREATE MACRO round(x) AS system.main.round(x),"
+    " (x, d) AS cast_to_type(system.main.round(x, d), x * 1)",
     "CREATE MACRO current_timezone() AS 'UTC'",
     "CREATE MACRO rand() AS random()",
 };
@@ -231,6 +312,12 @@ engine_db *engine_db_open(const engine_db_options *options, char **err) {
     /* TimeZone exists only when DuckDB has its ICU extension; without it
      * TIMESTAMPTZ values are already UTC. */
     engine_exec(db, "SET TimeZone = 'UTC'", NULL);
+    /* Trino's / on two integers truncates toward zero, as DuckDB's // does. */
+    if (!engine_exec(db, "SET integer_division = true", err) ||
+        !engine_trino_register_functions(db->conn, err)) {
+        engine_db_close(db);
+        return NULL;
+    }
     for (size_t i = 0; i < sizeof engine_macros / sizeof engine_macros[0]; i++) {
         if (!engine_exec(db, engine_macros[i], err)) {
             engine_db_close(db);

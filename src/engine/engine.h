@@ -384,6 +384,8 @@ typedef struct engine_query_options {
  * Returns false with an Athena-style *err (SYNTAX_ERROR, TABLE_NOT_FOUND,
  * COLUMN_NOT_FOUND, USER_CANCELLED, ...) on failure, after which sink->end
  * has not been called. stats may be NULL.
+ * Result columns carry Trino's names, lowercased: the alias, the column name,
+ * or _col<N> (N the 0-based position) for any other expression.
  */
 bool engine_query_run(engine_db *db, const char *sql, const engine_query_options *options,
                       const engine_result_sink *sink, engine_query_stats *stats, char **err);
@@ -391,6 +393,7 @@ bool engine_query_run(engine_db *db, const char *sql, const engine_query_options
 /*
  * Runs sql and writes its result to a Parquet file at output_path (zstd), for
  * CTAS and INSERT INTO. Returns the number of rows in *rows when not NULL.
+ * The file's columns carry the same names as engine_query_run()'s result.
  */
 bool engine_query_to_parquet(engine_db *db, const char *sql, const engine_query_options *options,
                              const char *output_path, uint64_t *rows, char **err);

@@ -63,8 +63,78 @@ bool engine_refs_from_json(json_t *root, const char *sql, size_t base, const cha
 void engine_refs_add(engine_table_refs *refs, const char *catalog, const char *database,
                      const char *table, int line, int column, bool target);
 
+/*
+ * Returns the byte offset in sql of the caret that a DuckDB error message
+ * shows under its "LINE n:" excerpt, or -1 when the message has none.
+ */
+long engine_error_offset(const char *sql, const char *duckdb_message);
+
 /* Converts a 0-based character offset in sql to a 1-based line and column. */
 void engine_offset_to_line_col(const char *sql, long offset, int *line, int *column);
+
+/* ---- Trino functions (trino_functions.c, trino_datetime.c) ---- */
+
+/* Registers the C scalar functions of the Trino dialect on conn. */
+bool engine_trino_register_functions(duckdb_connection conn, char **err);
+bool engine_trino_register_datetime(duckdb_connection conn, char **err);
+
+/*
+ * Parses text with a Trino date_parse() format into microseconds since
+ * 1970-01-01 UTC, truncated to milliseconds as Trino's timestamp(3). Neither
+ * string needs a terminator. Returns false with Trino's message in *err.
+ */
+bool engine_trino_date_parse(const char *text, size_t len, const char *format, size_t format_len,
+                             int64_t *micros, char **err);
+/* Appends micros (since 1970-01-01 UTC) formatted as Trino's date_format() does. */
+bool engine_trino_date_format(int64_t micros, const char *format, size_t format_len, owl_buf *out,
+                              char **err);
+/* Appends micros formatted with a Joda-Time pattern, as Trino's format_datetime() does. */
+bool engine_trino_format_datetime(int64_t micros, const char *format, size_t format_len,
+                                  owl_buf *out, char **err);
+
+/* ---- Trino syntax rewrites (trino_rewrite.c) ---- */
+
+typedef struct engine_insertion {
+    size_t offset;    /* byte offset in the input text */
+    const char *text; /* static text inserted there */
+} engine_insertion;
+
+typedef struct engine_rewrite {
+    char *sql;                    /* the rewritten text, NUL-terminated */
+    engine_insertion *insertions; /* sorted by offset */
+    size_t count;
+} engine_rewrite;
+
+/*
+ * Rewrites the Trino syntax of sql[0..len) that DuckDB's parser rejects.
+ * Returns true with rw->sql set when anything changed, false (rw empty)
+ * when sql is fine as it is. Free with engine_rewrite_free() either way.
+ */
+bool engine_trino_rewrite(const char *sql, size_t len, engine_rewrite *rw);
+/* Maps an offset in rw->sql back to the input; offsets inside an insertion map to its start. */
+long engine_rewrite_map_back(const engine_rewrite *rw, long offset);
+void engine_rewrite_free(engine_rewrite *rw);
+
+/* ---- Result column names (trino_names.c) ---- */
+
+/* Trino's names for the select list of one statement, before star expansion. */
+typedef struct engine_name_plan engine_name_plan;
+
+/*
+ * Reads the select list of a json_serialize_sql() statement. Returns NULL
+ * when the tree has no select list to name, which keeps DuckDB's names.
+ */
+engine_name_plan *engine_name_plan_new(json_t *statement);
+void engine_name_plan_free(engine_name_plan *plan);
+void engine_name_plan_free_entries(engine_name_plan *plan);
+
+/*
+ * Returns the malloc'd Trino name of result column `column` of
+ * column_count, falling back to DuckDB's engine_name (lowercased) where the
+ * plan cannot tell, including when plan is NULL.
+ */
+char *engine_name_plan_column(const engine_name_plan *plan, size_t column, size_t column_count,
+                              const char *engine_name);
 
 #endif
 

@@ -17,10 +17,11 @@
 
 /*
  * Parses sql, rejects anything but a single SELECT, and checks that every
- * table it names was bound. On success returns true.
+ * table it names was bound. On success returns true and, when names is not
+ * NULL, stores the plan for Trino's column names (NULL to keep DuckDB's).
  */
 static bool query_check(engine_db *db, const char *sql, const engine_query_options *options,
-                        char **err) {
+                        engine_name_plan **names, char **err) {
     json_t *root = engine_parse_json(db, sql, 0, err);
     if (!root)
         return false;
@@ -37,6 +38,8 @@ static bool query_check(engine_db *db, const char *sql, const engine_query_optio
     char *lc = dc ? engine_lower_dup(dc) : NULL;
     char *ld = dd ? engine_lower_dup(dd) : NULL;
     bool ok = engine_refs_from_json(root, sql, 0, lc, ld, &refs, err);
+    if (ok && names)
+        *names = engine_name_plan_new(json_array_get(statements, 0));
     json_decref(root);
     for (size_t i = 0; ok && i < refs.count; i++) {
         engine_table_ref *r = &refs.items[i];
@@ -79,15 +82,31 @@ static bool query_check(engine_db *db, const char *sql, const engine_query_optio
     }
     free(lc);
     free(ld);
+    if (!ok && names) {
+        engine_name_plan_free(*names);
+        *names = NULL;
+    }
     return ok;
 }
 
-static bool query_prepare(engine_db *db, const char *sql, const engine_query_options *options,
+/*
+ * Prepares sql and binds the ? parameters. When sql starts with rw->sql
+ * (rw not NULL), an error names its position in original, the text before
+ * the rewrite.
+ */
+static bool query_prepare(engine_db *db, const char *sql, const char *original,
+                          const engine_rewrite *rw, const engine_query_options *options,
                           duckdb_prepared_statement *stmt, char **err) {
     if (duckdb_prepare(db->conn, sql, stmt) == DuckDBError) {
         if (err) {
+            const char *message = duckdb_prepare_error(*stmt);
             free(*err);
-            *err = engine_error_from_duckdb(sql, duckdb_prepare_error(*stmt), -1);
+            if (rw) {
+                long offset = engine_rewrite_map_back(rw, engine_error_offset(sql, message));
+                *err = engine_error_from_duckdb(original, message, offset);
+            } else {
+                *err = engine_error_from_duckdb(sql, message, -1);
+            }
         }
         duckdb_destroy_prepare(stmt);
         return false;
@@ -120,9 +139,10 @@ static bool query_cancelled(engine_db *db, char **err) {
     return false;
 }
 
-/* Streams the rows of result into sink. */
+/* Streams the rows of result into sink, naming the columns as Trino does. */
 static bool query_stream(engine_db *db, const char *sql, duckdb_result *result,
-                         const engine_result_sink *sink, uint64_t *rows, char **err) {
+                         const engine_name_plan *names, const engine_result_sink *sink,
+                         uint64_t *rows, char **err) {
     idx_t ncols = duckdb_column_count(result);
     engine_result_column *cols = calloc(ncols + 1, sizeof *cols);
     owl_buf *type_names = calloc(ncols + 1, sizeof *type_names);
@@ -135,7 +155,7 @@ static bool query_stream(engine_db *db, const char *sql, duckdb_result *result,
     for (idx_t c = 0; c < ncols; c++) {
         types[c] = duckdb_column_logical_type(result, c);
         engine_athena_type(types[c], &cols[c], &type_names[c]);
-        cols[c].name = duckdb_column_name(result, c);
+        cols[c].name = engine_name_plan_column(names, c, ncols, duckdb_column_name(result, c));
         cols[c].athena_type = type_names[c].data;
     }
     bool ok = !sink->begin || sink->begin(sink->ctx, cols, ncols, err);
@@ -176,6 +196,7 @@ static bool query_stream(engine_db *db, const char *sql, duckdb_result *result,
     if (ok && sink->end)
         ok = sink->end(sink->ctx, err);
     for (idx_t c = 0; c < ncols; c++) {
+        free((char *)cols[c].name);
         duckdb_destroy_logical_type(&types[c]);
         owl_buf_free(&type_names[c]);
         owl_buf_free(&values[c]);
@@ -193,11 +214,23 @@ bool engine_query_run(engine_db *db, const char *sql, const engine_query_options
                       const engine_result_sink *sink, engine_query_stats *stats, char **err) {
     int64_t started = owl_monotonic_ms();
     engine_query_stats local = {0};
-    if (query_cancelled(db, err) || !query_check(db, sql, options, err))
+    engine_name_plan *names = NULL;
+    if (query_cancelled(db, err) || !query_check(db, sql, options, &names, err))
         return false;
+    /* NOTE: an error raised while the query runs (not while DuckDB binds
+     * it) gives its position in the rewritten text, which differs after an
+     * insertion. */
+    const char *original = sql;
+    engine_rewrite rw;
+    bool rewritten = engine_trino_rewrite(sql, strlen(sql), &rw);
+    if (rewritten)
+        sql = rw.sql;
     duckdb_prepared_statement stmt;
-    if (!query_prepare(db, sql, options, &stmt, err))
+    if (!query_prepare(db, sql, original, rewritten ? &rw : NULL, options, &stmt, err)) {
+        engine_name_plan_free(names);
+        engine_rewrite_free(&rw);
         return false;
+    }
     duckdb_result result;
     bool ok;
     if (duckdb_execute_prepared_streaming(stmt, &result) == DuckDBError) {
@@ -207,10 +240,12 @@ bool engine_query_run(engine_db *db, const char *sql, const engine_query_options
         }
         ok = false;
     } else {
-        ok = query_stream(db, sql, &result, sink, &local.rows, err);
+        ok = query_stream(db, sql, &result, names, sink, &local.rows, err);
     }
+    engine_name_plan_free(names);
     duckdb_destroy_result(&result);
     duckdb_destroy_prepare(&stmt);
+    engine_rewrite_free(&rw);
     /* A request that arrived after the last chunk has nothing left to stop. */
     atomic_store(&db->interrupt_requested, false);
     /* NOTE: an estimate: every byte of every bound table's (pruned) file
@@ -222,10 +257,42 @@ bool engine_query_run(engine_db *db, const char *sql, const engine_query_options
     return ok;
 }
 
+/*
+ * Appends the Trino names of the result columns of query (text that
+ * query_check() accepted) as a quoted column list: ("_col0", "x").
+ */
+static bool query_put_column_list(engine_db *db, const char *query, const char *original,
+                                  const engine_rewrite *rw, const engine_query_options *options,
+                                  const engine_name_plan *names, owl_buf *out, char **err) {
+    duckdb_prepared_statement stmt;
+    if (!query_prepare(db, query, original, rw, options, &stmt, err))
+        return false;
+    idx_t count = duckdb_prepared_statement_column_count(stmt);
+    owl_buf_putc(out, '(');
+    for (idx_t c = 0; c < count; c++) {
+        const char *engine_name = duckdb_prepared_statement_column_name(stmt, c);
+        char *name = engine_name_plan_column(names, c, count, engine_name);
+        duckdb_free((void *)engine_name);
+        if (c)
+            owl_buf_puts(out, ", ");
+        engine_put_ident(out, name);
+        free(name);
+    }
+    owl_buf_putc(out, ')');
+    duckdb_destroy_prepare(&stmt);
+    return true;
+}
+
 bool engine_query_to_parquet(engine_db *db, const char *sql, const engine_query_options *options,
                              const char *output_path, uint64_t *rows, char **err) {
-    if (query_cancelled(db, err) || !query_check(db, sql, options, err))
+    engine_name_plan *names = NULL;
+    if (query_cancelled(db, err) || !query_check(db, sql, options, &names, err))
         return false;
+    const char *original = sql;
+    engine_rewrite rw;
+    bool rewritten = engine_trino_rewrite(sql, strlen(sql), &rw);
+    if (rewritten)
+        sql = rw.sql;
     /* query_check() proved sql is one SELECT, so wrapping it cannot change
      * its meaning; the newline ends a trailing -- comment and trailing
      * semicolons are dropped. */
@@ -233,14 +300,21 @@ bool engine_query_to_parquet(engine_db *db, const char *sql, const engine_query_
     while (len > 0 && (sql[len - 1] == ';' || sql[len - 1] == ' ' || sql[len - 1] == '\n' ||
                        sql[len - 1] == '\t' || sql[len - 1] == '\r'))
         len--;
+    owl_buf query = OWL_BUF_INIT;
+    owl_buf_append(&query, sql, len);
+    owl_buf_putc(&query, '\n');
+    /* The file's columns carry Trino's names (_col0 for an unnamed expression). */
     owl_buf copy = OWL_BUF_INIT;
-    owl_buf_puts(&copy, "COPY (");
-    owl_buf_append(&copy, sql, len);
-    owl_buf_puts(&copy, "\n) TO ");
+    owl_buf_puts(&copy, "COPY (SELECT * FROM (");
+    owl_buf_append(&copy, query.data, query.len);
+    owl_buf_puts(&copy, ") AS __owl_result ");
+    bool ok = query_put_column_list(db, query.data, original, rewritten ? &rw : NULL, options,
+                                    names, &copy, err);
+    owl_buf_puts(&copy, ") TO ");
     engine_put_literal(&copy, output_path);
     owl_buf_puts(&copy, " (FORMAT parquet, COMPRESSION zstd)");
     duckdb_prepared_statement stmt;
-    bool ok = query_prepare(db, copy.data, options, &stmt, err);
+    ok = ok && query_prepare(db, copy.data, NULL, NULL, options, &stmt, err);
     if (ok) {
         duckdb_result result;
         if (duckdb_execute_prepared(stmt, &result) == DuckDBError) {
@@ -256,6 +330,9 @@ bool engine_query_to_parquet(engine_db *db, const char *sql, const engine_query_
         duckdb_destroy_prepare(&stmt);
     }
     owl_buf_free(&copy);
+    owl_buf_free(&query);
+    engine_name_plan_free(names);
+    engine_rewrite_free(&rw);
     atomic_store(&db->interrupt_requested, false);
     return ok;
 }

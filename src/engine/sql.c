@@ -93,6 +93,10 @@ static long offset_from_caret(const char *sql, const char *msg) {
     return (long)(p - sql);
 }
 
+long engine_error_offset(const char *sql, const char *duckdb_message) {
+    return duckdb_message ? offset_from_caret(sql, duckdb_message) : -1;
+}
+
 static char *quoted_between(const char *s, const char *open, const char *close) {
     const char *a = strstr(s, open);
     if (!a)
@@ -201,7 +205,45 @@ char *engine_error_from_duckdb(const char *sql, const char *msg, long offset) {
 
 /* ---------------------------------------------------------------- parse */
 
+static json_t *engine_parse_json_text(engine_db *db, const char *sql, size_t base,
+                                      const engine_rewrite *rw, char **err);
+
+/* Moves every query_location of a tree parsed from rw->sql back to the original text. */
+static void map_locations_back(json_t *node, const engine_rewrite *rw) {
+    if (json_is_array(node)) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(node, i, v) map_locations_back(v, rw);
+        return;
+    }
+    if (!json_is_object(node))
+        return;
+    const char *key;
+    json_t *v;
+    json_object_foreach(node, key, v) {
+        if (strcmp(key, "query_location") == 0 && json_is_integer(v) && json_integer_value(v) >= 0)
+            json_integer_set(v, engine_rewrite_map_back(rw, (long)json_integer_value(v)));
+        else
+            map_locations_back(v, rw);
+    }
+}
+
 json_t *engine_parse_json(engine_db *db, const char *sql, size_t base, char **err) {
+    engine_rewrite rw;
+    bool rewritten = engine_trino_rewrite(sql + base, strlen(sql + base), &rw);
+    json_t *root = engine_parse_json_text(db, sql, base, rewritten ? &rw : NULL, err);
+    if (root && rewritten)
+        map_locations_back(root, &rw);
+    engine_rewrite_free(&rw);
+    return root;
+}
+
+/*
+ * Runs json_serialize_sql() on rw->sql when rw is not NULL, else on
+ * sql + base. Error positions are reported in sql.
+ */
+static json_t *engine_parse_json_text(engine_db *db, const char *sql, size_t base,
+                                      const engine_rewrite *rw, char **err) {
     duckdb_prepared_statement stmt;
     if (duckdb_prepare(db->conn, "SELECT json_serialize_sql(CAST($1 AS VARCHAR))", &stmt) ==
         DuckDBError) {
@@ -210,7 +252,7 @@ json_t *engine_parse_json(engine_db *db, const char *sql, size_t base, char **er
         duckdb_destroy_prepare(&stmt);
         return NULL;
     }
-    duckdb_bind_varchar(stmt, 1, sql + base);
+    duckdb_bind_varchar(stmt, 1, rw ? rw->sql : sql + base);
     duckdb_result result;
     if (duckdb_execute_prepared(stmt, &result) == DuckDBError) {
         engine_set_err(err, "GENERIC_INTERNAL_ERROR: %s", duckdb_result_error(&result));
@@ -242,7 +284,7 @@ json_t *engine_parse_json(engine_db *db, const char *sql, size_t base, char **er
         const char *message = json_string_value(json_object_get(root, "error_message"));
         const char *type = json_string_value(json_object_get(root, "error_type"));
         const char *pos = json_string_value(json_object_get(root, "position"));
-        long offset = pos ? (long)base + strtol(pos, NULL, 10) : -1;
+        long offset = pos ? (long)base + engine_rewrite_map_back(rw, strtol(pos, NULL, 10)) : -1;
         owl_buf msg = OWL_BUF_INIT;
         /* json_serialize_sql reports only parser errors and "not a SELECT". */
         owl_buf_printf(&msg, "%s Error: %s", type && strcmp(type, "parser") == 0 ? "Parser" : "Not implemented",
