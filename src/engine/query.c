@@ -72,6 +72,10 @@ static bool query_check(engine_db *db, const char *sql, const engine_query_optio
             engine_put_ident(&use, lc);
             owl_buf_putc(&use, '.');
             engine_put_ident(&use, ld);
+        } else if (attached) {
+            /* Two-part names then resolve as database.table of the default catalog. */
+            owl_buf_puts(&use, "USE ");
+            engine_put_ident(&use, lc);
         } else {
             owl_buf_puts(&use, "USE memory.main");
         }

@@ -452,6 +452,13 @@ def test_unqualified_table_uses_context(producer):
     assert rows_of(producer, execution["QueryExecutionId"])[0] == [["n"], ["7"]]
 
 
+def test_two_part_name_uses_context_catalog(producer):
+    execution = run(producer, "SELECT count(*) AS n FROM sales.items",
+                    QueryExecutionContext={"Catalog": "ehms"})
+    assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
+    assert rows_of(producer, execution["QueryExecutionId"])[0] == [["n"], ["7"]]
+
+
 def test_default_catalog_is_own_store(producer):
     # sales.items exists in the catalog ehms, not in the account's AwsDataCatalog.
     execution = run(producer, "SELECT * FROM sales.items",
