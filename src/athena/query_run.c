@@ -278,15 +278,95 @@ static bool partition_decode(const char *tjson, size_t len, size_t key_count, pa
     return ok;
 }
 
-/* Lists every partition of the table through listPartitions; false after athena_run_fail(). */
+/*
+ * Appends the TJSON partitions of one response's "partitions" list to out.
+ * Returns false after athena_run_fail() for a partition that is not one.
+ */
+static bool append_partitions(athena_run *run, const athena_metastore *metastore,
+                              const engine_table_ref *ref, json_t *response, partition_list *out,
+                              size_t *capacity)
+{
+    json_t *list = json_object_get(response, "partitions");
+    size_t i;
+    json_t *item;
+    json_array_foreach(list, i, item) {
+        if (out->count == *capacity) {
+            *capacity = *capacity ? *capacity * 2 : 16;
+            out->items = realloc(out->items, *capacity * sizeof *out->items);
+            if (!out->items)
+                abort();
+        }
+        partition *p = &out->items[out->count];
+        memset(p, 0, sizeof *p);
+        if (!json_is_string(item) ||
+            !partition_decode(json_string_value(item), json_string_length(item), out->key_count,
+                              p)) {
+            athena_run_fail(run, ATHENA_ERROR_SYSTEM,
+                            "HIVE_METASTORE_ERROR: the metadata function %s of data catalog "
+                            "%s returned an invalid partition %zu of %s.%s",
+                            metastore->function_arn, ref->catalog, i, ref->database, ref->table);
+            return false;
+        }
+        out->count++;
+    }
+    return true;
+}
+
+/*
+ * Asks the metastore for the partitions that filter (a metastore filter
+ * expression) matches, with getPartitions. Returns false, leaving the run's
+ * failure alone, when the metastore cannot evaluate the filter.
+ */
+static bool fetch_filtered_partitions(athena_run *run, const athena_metastore *metastore,
+                                      const engine_table_ref *ref, const char *filter,
+                                      partition_list *out)
+{
+    json_t *request = json_pack("{s:s, s:s, s:s, s:i}", "dbName", ref->database, "tableName",
+                                ref->table, "filter", filter, "maxSize", -1);
+    char *message = NULL;
+    json_t *response = athena_run_metastore_try(run, metastore, "getPartitions", request, &message);
+    json_decref(request);
+    if (!response) {
+        char quoted_filter[600], quoted_message[1200];
+        owl_log_info("event=athena_partition_filter_failed query_execution_id=%s table=%s.%s.%s "
+                     "filter=%s error=%s",
+                     run->job->id, ref->catalog, ref->database, ref->table,
+                     owl_log_quote(quoted_filter, sizeof quoted_filter, filter),
+                     owl_log_quote(quoted_message, sizeof quoted_message, message ? message : ""));
+        free(message);
+        return false;
+    }
+    size_t capacity = 0;
+    bool ok = append_partitions(run, metastore, ref, response, out, &capacity);
+    json_decref(response);
+    owl_log_info("event=athena_partitions_filtered query_execution_id=%s table=%s.%s.%s "
+                 "partitions=%zu",
+                 run->job->id, ref->catalog, ref->database, ref->table, out->count);
+    return ok;
+}
+
+/*
+ * Lists the partitions of the table that filter may match (every partition
+ * when filter is empty or the metastore cannot evaluate it). Returns false
+ * after athena_run_fail().
+ */
 static bool fetch_partitions(athena_run *run, const engine_table_ref *ref, size_t key_count,
-                             partition_list *out)
+                             const char *filter, partition_list *out)
 {
     memset(out, 0, sizeof *out);
     out->key_count = key_count;
     athena_metastore metastore;
     if (!athena_run_metastore_open(run, ref->catalog, &metastore))
         return false;
+    if (filter && *filter) {
+        bool ok = fetch_filtered_partitions(run, &metastore, ref, filter, out);
+        if (ok || run->failure) {
+            athena_metastore_close(&metastore);
+            return ok;
+        }
+        partitions_free(out);
+        out->key_count = key_count;
+    }
     char *token = NULL;
     size_t capacity = 0;
     do {
@@ -300,31 +380,9 @@ static bool fetch_partitions(athena_run *run, const engine_table_ref *ref, size_
         token = NULL;
         if (!response)
             break;
-        json_t *list = json_object_get(response, "partitions");
-        size_t i;
-        json_t *item;
-        json_array_foreach(list, i, item) {
-            if (out->count == capacity) {
-                capacity = capacity ? capacity * 2 : 16;
-                out->items = realloc(out->items, capacity * sizeof *out->items);
-                if (!out->items)
-                    abort();
-            }
-            partition *p = &out->items[out->count];
-            memset(p, 0, sizeof *p);
-            if (!json_is_string(item) ||
-                !partition_decode(json_string_value(item), json_string_length(item), key_count,
-                                  p)) {
-                athena_run_fail(run, ATHENA_ERROR_SYSTEM,
-                                "HIVE_METASTORE_ERROR: the metadata function %s of data catalog "
-                                "%s returned an invalid partition %zu of %s.%s",
-                                metastore.function_arn, ref->catalog, i, ref->database,
-                                ref->table);
-                json_decref(response);
-                athena_metastore_close(&metastore);
-                return false;
-            }
-            out->count++;
+        if (!append_partitions(run, &metastore, ref, response, out, &capacity)) {
+            json_decref(response);
+            break;
         }
         const char *next = json_string_value(json_object_get(response, "nextToken"));
         token = next && *next ? strdup(next) : NULL;
@@ -456,8 +514,6 @@ static void parameters_split(json_t *parameters, binding *b)
 
 bool athena_run_bind_table(athena_run *run, const engine_table_ref *ref)
 {
-    /* NOTE: the engine lowercases identifiers, so a catalog registered with
-     * upper-case letters in its name is not found by a query. */
     json_t *table = fetch_table(run, ref);
     if (!table)
         return false;
@@ -470,15 +526,22 @@ bool athena_run_bind_table(athena_run *run, const engine_table_ref *ref)
 
     bool ok = true;
     partition_list partitions = {0};
+    const char *sql = run->sql ? run->sql : run->job->sql;
+    char *filter = NULL;
+    if (b.key_count > 0) {
+        char *filter_err = NULL;
+        filter = engine_metastore_filter(run->db, sql, ref, run->job->catalog, run->job->database,
+                                         b.keys, b.key_count, &filter_err);
+        free(filter_err); /* without a filter every partition is listed, then pruned */
+    }
     if (b.key_count == 0) {
         ok = add_location(run, ref, &b, location, NULL);
-    } else if ((ok = fetch_partitions(run, ref, b.key_count, &partitions))) {
+    } else if ((ok = fetch_partitions(run, ref, b.key_count, filter, &partitions))) {
         bool *keep = calloc(partitions.count + 1, sizeof *keep);
         const char *const **values = calloc(partitions.count + 1, sizeof *values);
         for (size_t i = 0; i < partitions.count; i++)
             values[i] = (const char *const *)partitions.items[i].values;
         char *err = NULL;
-        const char *sql = run->sql ? run->sql : run->job->sql;
         ok = engine_prune_partitions(run->db, sql, ref, run->job->catalog,
                                      run->job->database, b.keys, b.key_count, values,
                                      partitions.count, keep, &err);
@@ -515,6 +578,7 @@ bool athena_run_bind_table(athena_run *run, const engine_table_ref *ref)
     }
     /* The engine copied the file list into its view, so the storage can go. */
     partitions_free(&partitions);
+    free(filter);
     binding_free(&b);
     json_decref(table);
     return ok;

@@ -345,6 +345,10 @@ def test_partition_filter_lists_one_of_ten_thousand(world):
                         r"table=ehms\.formats\.big location=\"?([^\" ]+)\"? objects=(\d+)",
                         world["server"].log())
     assert listed == [(f"s3://{BUCKET}/formats/big/p=4242/", "1")]
+    # The metastore evaluated the filter: one partition came back, not 10,000.
+    filtered = re.findall(rf"event=athena_partitions_filtered query_execution_id={query_id} "
+                          r"table=ehms\.formats\.big partitions=(\d+)", world["server"].log())
+    assert filtered == ["1"]
 
 
 def test_partition_range_reads_matching_objects(world):
