@@ -220,6 +220,14 @@ bool s3_authorize_quietly(s3_request *r, const char *action, const char *key,
 
 /* --- request bodies ---------------------------------------------------- */
 
+unsigned s3_body_digests(const http_request *req)
+{
+    const char *declared = http_request_header(req, "x-amz-content-sha256");
+    if (declared && strncmp(declared, "STREAMING-", 10) == 0)
+        return 0; /* the digests are taken over the decoded bytes, in another spool */
+    return S3_SPOOL_MD5 | (declared && strlen(declared) == 64 ? S3_SPOOL_SHA256 : 0u);
+}
+
 /* The body sink s3_begin() installs for uploads. */
 typedef struct upload_sink {
     s3_spool *spool;
@@ -250,7 +258,7 @@ s3_spool *s3_body_spool(s3_request *r, bool *owned)
         return ((upload_sink *)req->body_sink.arg)->spool;
     }
     char err[512];
-    s3_spool *spool = s3_spool_new(r->data_dir, err, sizeof err);
+    s3_spool *spool = s3_spool_new(r->data_dir, s3_body_digests(req), err, sizeof err);
     if (!spool || !s3_spool_write(spool, req->body.data ? req->body.data : "", req->body.len)) {
         owl_log_error("event=s3_spool_failed request_id=%s error=\"%s\"", req->request_id, err);
         s3_spool_free(spool);
@@ -545,7 +553,8 @@ int s3_begin(aws_call *call)
         return status;
 
     char err[512];
-    s3_spool *spool = s3_spool_new(owl_store_data_dir(call->store), err, sizeof err);
+    s3_spool *spool = s3_spool_new(owl_store_data_dir(call->store), s3_body_digests(req), err,
+                                   sizeof err);
     if (!spool) {
         owl_log_error("event=s3_spool_failed request_id=%s error=\"%s\"", req->request_id, err);
         return 0; /* the body stays in memory, under the in-memory limit */
