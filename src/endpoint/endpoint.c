@@ -177,7 +177,6 @@ static int endpoint_begin(void *ctx, http_request *req, http_response *resp)
     if (!state)
         abort();
     req->handler_state = state;
-    owl_uuid(req->request_id);
 
     aws_call *call = &state->call;
     call->req = req;
@@ -200,6 +199,8 @@ static int endpoint_begin(void *ctx, http_request *req, http_response *resp)
         owl_hex_encode(id, sizeof id, req->request_id);
         for (char *p = req->request_id; *p; p++)
             *p = (char)toupper((unsigned char)*p);
+    } else {
+        owl_uuid(req->request_id);
     }
     req->body_limit = body_limit_for(endpoint, service);
     endpoint_add_request_id(state);
