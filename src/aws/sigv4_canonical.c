@@ -14,8 +14,10 @@
 #include "common/util.h"
 
 #include <assert.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,6 +381,49 @@ static void hmac_sha256(const uint8_t *key, size_t key_len, const char *data, si
         abort();
 }
 
+/*
+ * Signing keys derived recently, so a client that signs many requests in a
+ * day costs one SHA-256 of its secret per request instead of four HMACs.
+ * The cache is direct-mapped and shared by all threads; an entry is found
+ * by the SHA-256 of "AWS4" + secret (the secret itself is not kept) and the
+ * scope's date, region and service.
+ */
+#define SIGNING_KEY_CACHE_SIZE 64
+
+typedef struct signing_key_entry {
+    bool used;
+    uint8_t secret_digest[32];
+    char date[16];
+    char region[64];
+    char service[32];
+    uint8_t key[32];
+} signing_key_entry;
+
+static pthread_mutex_t signing_key_lock = PTHREAD_MUTEX_INITIALIZER;
+static signing_key_entry signing_key_cache[SIGNING_KEY_CACHE_SIZE];
+
+/* Returns the cache slot for a secret digest and scope (FNV-1a over the scope, mixed with the digest). */
+static size_t signing_key_slot(const uint8_t secret_digest[32], const char *date, const char *region,
+                               const char *service)
+{
+    uint64_t hash = 14695981039346656037ull;
+    for (int i = 0; i < 8; i++)
+        hash = (hash ^ secret_digest[i]) * 1099511628211ull;
+    const char *parts[] = {date, region, service};
+    for (size_t i = 0; i < 3; i++)
+        for (const char *p = parts[i]; *p; p++)
+            hash = (hash ^ (uint8_t)*p) * 1099511628211ull;
+    return (size_t)(hash % SIGNING_KEY_CACHE_SIZE);
+}
+
+static bool signing_key_entry_matches(const signing_key_entry *entry, const uint8_t secret_digest[32],
+                                      const char *date, const char *region, const char *service)
+{
+    return entry->used && CRYPTO_memcmp(entry->secret_digest, secret_digest, 32) == 0 &&
+           strcmp(entry->date, date) == 0 && strcmp(entry->region, region) == 0 &&
+           strcmp(entry->service, service) == 0;
+}
+
 void sigv4_signing_key(const char *secret_access_key, const char *date, const char *region,
                        const char *service, uint8_t out[32])
 {
@@ -386,11 +431,46 @@ void sigv4_signing_key(const char *secret_access_key, const char *date, const ch
     owl_buf_puts(&secret, "AWS4");
     owl_buf_puts(&secret, secret_access_key);
 
+    /* Scopes too long for an entry are derived every time; a valid scope always fits. */
+    bool cacheable = strlen(date) < sizeof signing_key_cache[0].date &&
+                     strlen(region) < sizeof signing_key_cache[0].region &&
+                     strlen(service) < sizeof signing_key_cache[0].service;
+    uint8_t secret_digest[32];
+    size_t slot = 0;
+    if (cacheable) {
+        if (!EVP_Digest(secret.data, secret.len, secret_digest, NULL, EVP_sha256(), NULL))
+            abort();
+        slot = signing_key_slot(secret_digest, date, region, service);
+        pthread_mutex_lock(&signing_key_lock);
+        signing_key_entry *entry = &signing_key_cache[slot];
+        bool hit = signing_key_entry_matches(entry, secret_digest, date, region, service);
+        if (hit)
+            memcpy(out, entry->key, 32);
+        pthread_mutex_unlock(&signing_key_lock);
+        if (hit) {
+            OPENSSL_cleanse(secret.data, secret.len);
+            owl_buf_free(&secret);
+            return;
+        }
+    }
+
     uint8_t date_key[32], region_key[32], service_key[32];
     hmac_sha256((const uint8_t *)secret.data, secret.len, date, strlen(date), date_key);
     hmac_sha256(date_key, 32, region, strlen(region), region_key);
     hmac_sha256(region_key, 32, service, strlen(service), service_key);
     hmac_sha256(service_key, 32, "aws4_request", 12, out);
+
+    if (cacheable) {
+        pthread_mutex_lock(&signing_key_lock);
+        signing_key_entry *entry = &signing_key_cache[slot];
+        entry->used = true;
+        memcpy(entry->secret_digest, secret_digest, 32);
+        snprintf(entry->date, sizeof entry->date, "%s", date);
+        snprintf(entry->region, sizeof entry->region, "%s", region);
+        snprintf(entry->service, sizeof entry->service, "%s", service);
+        memcpy(entry->key, out, 32);
+        pthread_mutex_unlock(&signing_key_lock);
+    }
 
     OPENSSL_cleanse(secret.data, secret.len);
     OPENSSL_cleanse(date_key, sizeof date_key);

@@ -21,6 +21,38 @@ void owl_log_set_level(enum owl_log_level level)
     min_level = level;
 }
 
+/*
+ * Writes "2026-12-04T19:50:01.123Z level=info " to line and returns its
+ * length. The date and time up to the seconds are formatted once per
+ * second per thread; a request log line otherwise paid a gmtime_r() and a
+ * printf-style format for them every time.
+ */
+static int log_format_prefix(char *line, struct timeval now, enum owl_log_level level)
+{
+    static _Thread_local time_t cached_second = -1;
+    static _Thread_local char cached_text[64]; /* "2026-12-04T19:50:01." */
+    if (now.tv_sec != cached_second) {
+        struct tm tm;
+        gmtime_r(&now.tv_sec, &tm);
+        snprintf(cached_text, sizeof cached_text, "%04d-%02d-%02dT%02d:%02d:%02d.",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        cached_second = now.tv_sec;
+    }
+    size_t n = strlen(cached_text);
+    memcpy(line, cached_text, n);
+    int ms = (int)(now.tv_usec / 1000);
+    line[n++] = (char)('0' + ms / 100);
+    line[n++] = (char)('0' + ms / 10 % 10);
+    line[n++] = (char)('0' + ms % 10);
+    memcpy(line + n, "Z level=", 8);
+    n += 8;
+    size_t name_len = strlen(level_names[level]);
+    memcpy(line + n, level_names[level], name_len);
+    n += name_len;
+    line[n++] = ' ';
+    return (int)n;
+}
+
 void owl_log(enum owl_log_level level, const char *fmt, ...)
 {
     assert(level <= OWL_LOG_ERROR);
@@ -30,11 +62,7 @@ void owl_log(enum owl_log_level level, const char *fmt, ...)
     char line[4096];
     struct timeval now;
     gettimeofday(&now, NULL);
-    struct tm tm;
-    gmtime_r(&now.tv_sec, &tm);
-    int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ level=%s ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, (int)(now.tv_usec / 1000), level_names[level]);
+    int n = log_format_prefix(line, now, level);
 
     va_list ap;
     va_start(ap, fmt);
@@ -65,7 +93,9 @@ const char *owl_log_quote(char *out, size_t outlen, const char *value)
         }
     }
     if (bare) {
-        snprintf(out, outlen, "%s", value);
+        size_t len = strnlen(value, outlen - 1);
+        memcpy(out, value, len);
+        out[len] = '\0';
         return out;
     }
 

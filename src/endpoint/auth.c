@@ -239,7 +239,7 @@ bool endpoint_authenticate(owl_endpoint *endpoint, endpoint_request *state)
 
     /* A body streamed to a file (S3 uploads) is hashed and checked by the S3 handler. */
     const char *content_sha256 = http_request_header(req, "x-amz-content-sha256");
-    if (s3 && is_hex_sha256(content_sha256) && !req->body_sink.write) {
+    if (s3 && is_hex_sha256(content_sha256) && !state->body_pending && !req->body_sink.write) {
         body_sha256_hex(req, body_hash);
         if (strcmp(body_hash, content_sha256) != 0) {
             aws_call_error(call, 400, "XAmzContentSHA256Mismatch",

@@ -177,7 +177,6 @@ static int endpoint_begin(void *ctx, http_request *req, http_response *resp)
     if (!state)
         abort();
     req->handler_state = state;
-    owl_uuid(req->request_id);
 
     aws_call *call = &state->call;
     call->req = req;
@@ -200,11 +199,28 @@ static int endpoint_begin(void *ctx, http_request *req, http_response *resp)
         owl_hex_encode(id, sizeof id, req->request_id);
         for (char *p = req->request_id; *p; p++)
             *p = (char)toupper((unsigned char)*p);
+    } else {
+        owl_uuid(req->request_id);
     }
     req->body_limit = body_limit_for(endpoint, service);
     endpoint_add_request_id(state);
-    if (service && strcmp(service->name, "s3") == 0)
-        s3_begin(call); /* may stream an upload to a file and raise the body limit */
+    if (service && strcmp(service->name, "s3") == 0) {
+        /*
+         * An upload is authenticated and authorized before its body is read,
+         * so a denied one is rejected without receiving or storing the body.
+         */
+        if (s3_is_upload(call)) {
+            state->body_pending = true;
+            bool authenticated = endpoint_authenticate(endpoint, state);
+            state->body_pending = false;
+            if (!authenticated)
+                return resp->status;
+            state->authenticated = true;
+        }
+        int status = s3_begin(call); /* may stream an upload to a file and raise the body limit */
+        if (status != 0)
+            return status;
+    }
 
     const char *length = http_request_header(req, "content-length");
     if (length) {
@@ -303,7 +319,7 @@ static void endpoint_finish(void *ctx, http_request *req, http_response *resp)
             return;
     }
 
-    if (!endpoint_authenticate(endpoint, state))
+    if (!state->authenticated && !endpoint_authenticate(endpoint, state))
         return;
 
     state->service->handle(call);

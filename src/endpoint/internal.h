@@ -19,6 +19,14 @@ typedef struct endpoint_request {
     iam_identity identity;
     /* Service resolved from the headers, or NULL until the body is read. */
     const struct endpoint_service *service;
+    /*
+     * Set while an S3 upload is authenticated from its headers alone: a hex
+     * x-amz-content-sha256 is then checked by the S3 handler against the
+     * streamed body.
+     */
+    bool body_pending;
+    /* The request was authenticated in begin(); finish() does not do it again. */
+    bool authenticated;
 } endpoint_request;
 
 typedef struct endpoint_service {

@@ -54,7 +54,7 @@ void hms_handle_get_all_databases(hms_call *call)
     if (!stmt)
         return;
     reply_names(call, stmt, NULL);
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
 }
 
 void hms_handle_get_databases(hms_call *call)
@@ -63,7 +63,7 @@ void hms_handle_get_databases(hms_call *call)
     if (!stmt)
         return;
     reply_names(call, stmt, hms_arg_string(call, 1));
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
 }
 
 /* Loads the stored Database blob of name into out; 1 found, 0 absent, -1 after a storage error reply. */
@@ -83,7 +83,7 @@ static int database_load_blob(hms_call *call, const char *name, owl_buf *out)
         hms_reply_storage_error(call, "reading a database");
         found = -1;
     }
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     return found;
 }
 
@@ -153,7 +153,7 @@ void hms_handle_create_database(hms_call *call)
     sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_blob(stmt, 2, blob.data, (int)blob.len, SQLITE_STATIC);
     int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     if (rc == SQLITE_CONSTRAINT) {
         owl_store_rollback(call->db);
         hms_reply_exception(call, HMS_EXCEPTION_ALREADY_EXISTS, "Database %s already exists", name);
@@ -200,7 +200,7 @@ void hms_handle_drop_database(hms_call *call)
         }
         sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
         int rc = sqlite3_step(stmt);
-        sqlite3_finalize(stmt);
+        owl_store_finish(stmt);
         if (rc == SQLITE_ROW) {
             owl_store_rollback(call->db);
             hms_reply_exception(call, HMS_EXCEPTION_INVALID_OPERATION,
@@ -216,7 +216,7 @@ void hms_handle_drop_database(hms_call *call)
     }
     sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     if (rc != SQLITE_DONE) {
         hms_reply_storage_error(call, "deleting a database");
         owl_store_rollback(call->db);
@@ -256,7 +256,7 @@ void hms_handle_alter_database(hms_call *call)
     sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_blob(stmt, 2, blob.data, (int)blob.len, SQLITE_STATIC);
     int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     if (rc != SQLITE_DONE) {
         hms_reply_storage_error(call, "updating a database");
         owl_store_rollback(call->db);
@@ -283,7 +283,7 @@ void hms_handle_get_all_tables(hms_call *call)
         return;
     sqlite3_bind_text(stmt, 1, db, -1, SQLITE_STATIC);
     reply_names(call, stmt, NULL);
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
 }
 
 void hms_handle_get_tables(hms_call *call)
@@ -296,7 +296,7 @@ void hms_handle_get_tables(hms_call *call)
         return;
     sqlite3_bind_text(stmt, 1, db, -1, SQLITE_STATIC);
     reply_names(call, stmt, hms_arg_string(call, 2));
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
 }
 
 /*
@@ -337,7 +337,7 @@ static void get_table_common(hms_call *call, const char *db, const char *table, 
     if (wrap)
         hms_reply_field_header(r, THRIFT_STRUCT, HMS_GET_TABLE_RESULT_TABLE);
     int found = table_append_blob(call, stmt, db, table, r);
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     if (found == 1) {
         if (wrap)
             owl_buf_putc(r, THRIFT_STOP);
@@ -377,7 +377,7 @@ static bool append_table_list(hms_call *call, const char *db, const thrift_value
         found += rc == 1;
     }
     free(items);
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     if (ok) {
         hms_reply_list_header(&call->result, THRIFT_STRUCT, found);
         owl_buf_append(&call->result, tables.data, tables.len);
@@ -470,7 +470,7 @@ void hms_handle_create_table(hms_call *call)
     sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
     sqlite3_bind_blob(stmt, 3, blob.data, (int)blob.len, SQLITE_STATIC);
     int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     if (rc == SQLITE_CONSTRAINT) {
         owl_store_rollback(call->db);
         hms_reply_exception(call, HMS_EXCEPTION_ALREADY_EXISTS, "Table %s already exists", name);
@@ -505,7 +505,7 @@ void hms_handle_drop_table(hms_call *call)
     sqlite3_bind_text(stmt, 1, db, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     if (rc != SQLITE_DONE) {
         hms_reply_storage_error(call, "deleting a table");
         owl_store_rollback(call->db);
@@ -544,7 +544,7 @@ static bool rename_partitions(hms_call *call, int64_t table_id, const char *db, 
         return false;
     sqlite3_stmt *update = hms_prepare(call, "UPDATE hms_partitions SET object = ?2 WHERE id = ?1");
     if (!update) {
-        sqlite3_finalize(select);
+        owl_store_finish(select);
         return false;
     }
     sqlite3_bind_int64(select, 1, table_id);
@@ -569,8 +569,8 @@ static bool rename_partitions(hms_call *call, int64_t table_id, const char *db, 
     if (!ok)
         hms_reply_storage_error(call, "renaming partitions");
     owl_buf_free(&blob);
-    sqlite3_finalize(select);
-    sqlite3_finalize(update);
+    owl_store_finish(select);
+    owl_store_finish(update);
     return ok;
 }
 
@@ -639,7 +639,7 @@ void hms_handle_alter_table(hms_call *call)
     sqlite3_bind_text(stmt, 3, new_name, -1, SQLITE_STATIC);
     sqlite3_bind_blob(stmt, 4, blob.data, (int)blob.len, SQLITE_STATIC);
     int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     if (rc == SQLITE_CONSTRAINT) {
         hms_reply_exception(call, HMS_EXCEPTION_INVALID_OPERATION, "new table %s.%s already exists", new_db, new_name);
         goto fail;

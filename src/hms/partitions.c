@@ -117,9 +117,9 @@ static bool writer_open(hms_call *call, partition_writer *w)
 
 static void writer_close(partition_writer *w)
 {
-    sqlite3_finalize(w->insert);
-    sqlite3_finalize(w->insert_value);
-    sqlite3_finalize(w->update);
+    owl_store_finish(w->insert);
+    owl_store_finish(w->insert_value);
+    owl_store_finish(w->update);
     owl_buf_free(&w->blob);
     owl_buf_free(&w->name);
 }
@@ -435,7 +435,7 @@ void hms_handle_get_partition(hms_call *call)
     if (!select)
         goto done;
     int found = partition_append_blob(call, select, row.id, name.data, name.len, &blob, NULL);
-    sqlite3_finalize(select);
+    owl_store_finish(select);
     if (found == 1)
         hms_reply_struct_blob(call, blob.data, blob.len);
     else if (found == 0)
@@ -484,7 +484,7 @@ static void list_partitions(hms_call *call, bool names_only)
     } else {
         reply_partition_list(call, &items, count);
     }
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     owl_buf_free(&items);
     hms_table_row_clear(&row);
 }
@@ -517,7 +517,7 @@ static bool partitions_by_names(hms_call *call, const char *db, const char *tabl
         *found += rc == 1;
     }
     free(items);
-    sqlite3_finalize(select);
+    owl_store_finish(select);
     hms_table_row_clear(&row);
     return ok;
 }
@@ -598,9 +598,11 @@ void hms_handle_get_partitions_by_filter(hms_call *call)
         }
     }
     owl_buf_puts(&sql, " ORDER BY p.name");
-    stmt = hms_prepare(call, sql.data);
-    if (!stmt)
+    /* Built per call, so compiled without the statement cache; owl_store_finish() finalizes it. */
+    if (sqlite3_prepare_v2(call->db, sql.data, -1, &stmt, NULL) != SQLITE_OK) {
+        hms_reply_storage_error(call, "preparing a statement");
         goto done;
+    }
     sqlite3_bind_int64(stmt, 1, row.id);
     for (size_t i = 0; i < param_count; i++) {
         if (params[i].is_text)
@@ -623,7 +625,7 @@ void hms_handle_get_partitions_by_filter(hms_call *call)
     else
         reply_partition_list(call, &blobs, count);
 done:
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     hms_filter_free(filter);
     free(params);
     owl_buf_free(&sql);
@@ -654,7 +656,7 @@ static bool delete_partition(hms_call *call, int64_t id)
         return false;
     sqlite3_bind_int64(stmt, 1, id);
     int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     if (rc != SQLITE_DONE) {
         hms_reply_storage_error(call, "deleting a partition");
         return false;
@@ -680,7 +682,7 @@ void hms_handle_drop_partition(hms_call *call)
         goto fail;
     int64_t id = 0;
     int found = partition_append_blob(call, select, row.id, name.data, name.len, NULL, &id);
-    sqlite3_finalize(select);
+    owl_store_finish(select);
     if (found == 0)
         reply_partition_not_found(call, HMS_EXCEPTION_NO_SUCH_OBJECT, values, count);
     if (found != 1 || !delete_partition(call, id))
@@ -757,7 +759,7 @@ void hms_handle_drop_partitions_req(hms_call *call)
 fail:
     owl_store_rollback(call->db);
 done:
-    sqlite3_finalize(select);
+    owl_store_finish(select);
     owl_buf_free(&dropped);
     hms_table_row_clear(&row);
 }
@@ -845,7 +847,7 @@ static void alter_partitions(hms_call *call, const thrift_value *const *parts, s
 fail:
     owl_store_rollback(call->db);
 done:
-    sqlite3_finalize(select);
+    owl_store_finish(select);
     writer_close(&w);
     hms_table_row_clear(&row);
 }
@@ -920,7 +922,7 @@ void hms_handle_rename_partition(hms_call *call)
 fail:
     owl_store_rollback(call->db);
 done:
-    sqlite3_finalize(select);
+    owl_store_finish(select);
     writer_close(&w);
     thrift_value_free(part);
     owl_buf_free(&old_name);

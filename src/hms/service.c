@@ -91,7 +91,7 @@ static bool service_create_default_database(hms_service *service, char *err, siz
     ok = ok && sqlite3_step(stmt) == SQLITE_DONE;
     if (!ok)
         snprintf(err, errlen, "cannot create the default database: %s", sqlite3_errmsg(db));
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     owl_buf_free(&blob);
     owl_store_release(service->store, db);
     return ok;
@@ -309,12 +309,9 @@ thrift_value *hms_decode(const void *blob, size_t len)
 
 sqlite3_stmt *hms_prepare(hms_call *call, const char *sql)
 {
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(call->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+    sqlite3_stmt *stmt = owl_store_prepare(call->db, sql);
+    if (!stmt)
         hms_reply_storage_error(call, "preparing a statement");
-        sqlite3_finalize(stmt);
-        return NULL;
-    }
     return stmt;
 }
 
@@ -354,7 +351,7 @@ int hms_database_exists(hms_call *call, const char *name)
         return -1;
     sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     if (rc == SQLITE_ROW)
         return 1;
     if (rc == SQLITE_DONE)
@@ -380,17 +377,17 @@ int hms_table_load(hms_call *call, const char *db_name, const char *table_name, 
     sqlite3_bind_text(stmt, 2, table_name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(stmt);
     if (rc == SQLITE_DONE) {
-        sqlite3_finalize(stmt);
+        owl_store_finish(stmt);
         return 0;
     }
     if (rc != SQLITE_ROW) {
         hms_reply_storage_error(call, "looking up a table");
-        sqlite3_finalize(stmt);
+        owl_store_finish(stmt);
         return -1;
     }
     row->id = sqlite3_column_int64(stmt, 0);
     row->table = hms_decode(sqlite3_column_blob(stmt, 1), (size_t)sqlite3_column_bytes(stmt, 1));
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     if (!row->table) {
         hms_reply_exception(call, HMS_EXCEPTION_META, "owlery-metastore: stored table %s.%s is corrupt", db_name,
                             table_name);
@@ -531,7 +528,7 @@ static void handle_get_current_notification_event_id(hms_call *call)
     if (!stmt)
         return;
     int64_t id = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     thrift_value *result = thrift_value_new_struct();
     thrift_struct_set(result, HMS_CURRENT_NOTIFICATION_EVENT_ID_EVENT_ID, thrift_value_new_i64(id));
     hms_reply_value(call, result);

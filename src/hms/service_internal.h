@@ -102,7 +102,11 @@ bool hms_encode(const thrift_value *v, owl_buf *out);
 /* Decodes a stored blob; NULL on corruption. */
 thrift_value *hms_decode(const void *blob, size_t len);
 
-/* Prepares sql on call->db; NULL after replying with a storage error. */
+/*
+ * Returns the statement for sql (a string constant) from call->db's
+ * statement cache; NULL after replying with a storage error. Give it back
+ * with owl_store_finish().
+ */
 sqlite3_stmt *hms_prepare(hms_call *call, const char *sql);
 
 /* Bumps the notification event id inside the caller's transaction. */

@@ -257,17 +257,16 @@ iam_status iam_account_create(sqlite3 *db, const char *account_id, const char *n
 
 iam_status iam_account_get(sqlite3 *db, const char *account_id, iam_account *account)
 {
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT account_id, name, canonical_user_id, created_at FROM accounts"
-                           " WHERE account_id = ?",
-                           -1, &stmt, NULL) != SQLITE_OK)
+    sqlite3_stmt *stmt = owl_store_prepare(
+        db, "SELECT account_id, name, canonical_user_id, created_at FROM accounts"
+            " WHERE account_id = ?");
+    if (!stmt)
         return IAM_STORE_ERROR;
     sqlite3_bind_text(stmt, 1, account_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW)
         account_from_row(stmt, account);
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     return rc == SQLITE_ROW ? IAM_OK : rc == SQLITE_DONE ? IAM_NOT_FOUND : IAM_STORE_ERROR;
 }
 
@@ -297,27 +296,26 @@ iam_status iam_access_key_resolve(sqlite3 *db, const char *access_key_id, int64_
                                   char secret_out[IAM_SECRET_KEY_MAX + 1],
                                   char **session_token_out)
 {
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT k.secret_access_key, k.account_id, k.user_name, k.session_token,"
-                           " k.expires_at, u.user_id, u.path, k.role_name, k.session_name,"
-                           " r.role_id, r.path, u.user_name, r.role_name"
-                           " FROM access_keys k"
-                           " LEFT JOIN iam_users u"
-                           "   ON u.account_id = k.account_id AND u.user_name = k.user_name"
-                           " LEFT JOIN iam_roles r"
-                           "   ON r.account_id = k.account_id AND r.role_name = k.role_name"
-                           " WHERE k.access_key_id = ? AND k.status = 'Active'",
-                           -1, &stmt, NULL) != SQLITE_OK)
+    sqlite3_stmt *stmt = owl_store_prepare(
+        db, "SELECT k.secret_access_key, k.account_id, k.user_name, k.session_token,"
+            " k.expires_at, u.user_id, u.path, k.role_name, k.session_name,"
+            " r.role_id, r.path, u.user_name, r.role_name"
+            " FROM access_keys k"
+            " LEFT JOIN iam_users u"
+            "   ON u.account_id = k.account_id AND u.user_name = k.user_name"
+            " LEFT JOIN iam_roles r"
+            "   ON r.account_id = k.account_id AND r.role_name = k.role_name"
+            " WHERE k.access_key_id = ? AND k.status = 'Active'");
+    if (!stmt)
         return IAM_STORE_ERROR;
     sqlite3_bind_text(stmt, 1, access_key_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(stmt);
     if (rc != SQLITE_ROW) {
-        sqlite3_finalize(stmt);
+        owl_store_finish(stmt);
         return rc == SQLITE_DONE ? IAM_NOT_FOUND : IAM_STORE_ERROR;
     }
     if (sqlite3_column_type(stmt, 4) != SQLITE_NULL && sqlite3_column_int64(stmt, 4) <= now) {
-        sqlite3_finalize(stmt);
+        owl_store_finish(stmt);
         return IAM_EXPIRED;
     }
     const char *user = (const char *)sqlite3_column_text(stmt, 2);
@@ -325,7 +323,7 @@ iam_status iam_access_key_resolve(sqlite3 *db, const char *access_key_id, int64_
     /* A key whose user or role was deleted stops working at once. */
     if ((user && sqlite3_column_type(stmt, 5) == SQLITE_NULL) ||
         (role && sqlite3_column_type(stmt, 9) == SQLITE_NULL)) {
-        sqlite3_finalize(stmt);
+        owl_store_finish(stmt);
         return IAM_NOT_FOUND;
     }
 
@@ -364,6 +362,6 @@ iam_status iam_access_key_resolve(sqlite3 *db, const char *access_key_id, int64_
         const char *token = (const char *)sqlite3_column_text(stmt, 3);
         *session_token_out = token ? strdup(token) : NULL;
     }
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     return IAM_OK;
 }

@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "iam/managed_policies.h"
+#include "store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,12 +39,11 @@ static bool walk_active(const policy_walk *walk)
 /* Emits the inline policies of one user, group or role (owner_arn names it in sources). */
 static void walk_inline(policy_walk *walk, const char *kind, const char *name, const char *owner_arn)
 {
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(walk->db,
-                           "SELECT policy_name, document FROM iam_inline_policies"
-                           " WHERE account_id = ? AND principal_kind = ? AND principal_name = ?"
-                           " ORDER BY policy_name COLLATE BINARY",
-                           -1, &stmt, NULL) != SQLITE_OK) {
+    sqlite3_stmt *stmt = owl_store_prepare(
+        walk->db, "SELECT policy_name, document FROM iam_inline_policies"
+                  " WHERE account_id = ? AND principal_kind = ? AND principal_name = ?"
+                  " ORDER BY policy_name COLLATE BINARY");
+    if (!stmt) {
         walk->failed = true;
         return;
     }
@@ -60,7 +60,7 @@ static void walk_inline(policy_walk *walk, const char *kind, const char *name, c
     }
     if (walk_active(walk) && rc != SQLITE_DONE)
         walk->failed = true;
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
 }
 
 /* Emits the default version of one attached customer managed policy of the account. */
@@ -70,12 +70,12 @@ static void walk_customer_policy(policy_walk *walk, const char *arn)
     sqlite3_stmt *stmt = NULL;
     if (!name)
         return;
-    if (sqlite3_prepare_v2(walk->db,
-                           "SELECT v.document FROM iam_policies p JOIN iam_policy_versions v"
-                           "   ON v.account_id = p.account_id AND v.policy_name = p.policy_name"
-                           "   AND v.version_id = p.default_version"
-                           " WHERE p.account_id = ? AND p.policy_name = ?",
-                           -1, &stmt, NULL) != SQLITE_OK) {
+    stmt = owl_store_prepare(
+        walk->db, "SELECT v.document FROM iam_policies p JOIN iam_policy_versions v"
+                  "   ON v.account_id = p.account_id AND v.policy_name = p.policy_name"
+                  "   AND v.version_id = p.default_version"
+                  " WHERE p.account_id = ? AND p.policy_name = ?");
+    if (!stmt) {
         walk->failed = true;
         return;
     }
@@ -86,17 +86,16 @@ static void walk_customer_policy(policy_walk *walk, const char *arn)
         walk_emit(walk, IAM_IDENTITY_POLICY_MANAGED, arn, (const char *)sqlite3_column_text(stmt, 0));
     else if (rc != SQLITE_DONE)
         walk->failed = true;
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
 }
 
 /* Emits the managed policies attached to one user, group or role, by ARN. */
 static void walk_attached(policy_walk *walk, const char *kind, const char *name)
 {
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(walk->db,
-                           "SELECT policy_arn FROM iam_attachments WHERE account_id = ?"
-                           " AND principal_kind = ? AND principal_name = ? ORDER BY policy_arn",
-                           -1, &stmt, NULL) != SQLITE_OK) {
+    sqlite3_stmt *stmt = owl_store_prepare(
+        walk->db, "SELECT policy_arn FROM iam_attachments WHERE account_id = ?"
+                  " AND principal_kind = ? AND principal_name = ? ORDER BY policy_arn");
+    if (!stmt) {
         walk->failed = true;
         return;
     }
@@ -114,7 +113,7 @@ static void walk_attached(policy_walk *walk, const char *kind, const char *name)
     }
     if (walk_active(walk) && rc != SQLITE_DONE)
         walk->failed = true;
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
 }
 
 static void walk_principal(policy_walk *walk, const char *kind, const char *name, const char *arn)
@@ -126,13 +125,12 @@ static void walk_principal(policy_walk *walk, const char *kind, const char *name
 
 static void walk_user_groups(policy_walk *walk, const char *user_name)
 {
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(walk->db,
-                           "SELECT g.group_name, g.path FROM iam_group_members m JOIN iam_groups g"
-                           "   ON g.account_id = m.account_id AND g.group_name = m.group_name"
-                           " WHERE m.account_id = ? AND m.user_name = ?"
-                           " ORDER BY g.group_name COLLATE BINARY",
-                           -1, &stmt, NULL) != SQLITE_OK) {
+    sqlite3_stmt *stmt = owl_store_prepare(
+        walk->db, "SELECT g.group_name, g.path FROM iam_group_members m JOIN iam_groups g"
+                  "   ON g.account_id = m.account_id AND g.group_name = m.group_name"
+                  " WHERE m.account_id = ? AND m.user_name = ?"
+                  " ORDER BY g.group_name COLLATE BINARY");
+    if (!stmt) {
         walk->failed = true;
         return;
     }
@@ -148,16 +146,15 @@ static void walk_user_groups(policy_walk *walk, const char *user_name)
     }
     if (walk_active(walk) && rc != SQLITE_DONE)
         walk->failed = true;
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
 }
 
 static void walk_session_policy(policy_walk *walk, const char *access_key_id)
 {
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(walk->db,
-                           "SELECT session_policy FROM access_keys WHERE access_key_id = ?"
-                           " AND session_policy IS NOT NULL",
-                           -1, &stmt, NULL) != SQLITE_OK) {
+    sqlite3_stmt *stmt = owl_store_prepare(
+        walk->db, "SELECT session_policy FROM access_keys WHERE access_key_id = ?"
+                  " AND session_policy IS NOT NULL");
+    if (!stmt) {
         walk->failed = true;
         return;
     }
@@ -168,7 +165,7 @@ static void walk_session_policy(policy_walk *walk, const char *access_key_id)
                   (const char *)sqlite3_column_text(stmt, 0));
     else if (rc != SQLITE_DONE)
         walk->failed = true;
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
 }
 
 iam_status iam_identity_store_policies(sqlite3 *db, const iam_identity *who,
@@ -211,12 +208,11 @@ iam_status iam_identity_store_tags(sqlite3 *db, const iam_identity *who, iam_ide
         return IAM_OK;
     }
 
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT tag_key, tag_value FROM iam_tags WHERE account_id = ?"
-                           " AND principal_kind = ? AND principal_name = ?"
-                           " ORDER BY tag_key COLLATE BINARY",
-                           -1, &stmt, NULL) != SQLITE_OK)
+    sqlite3_stmt *stmt = owl_store_prepare(
+        db, "SELECT tag_key, tag_value FROM iam_tags WHERE account_id = ?"
+            " AND principal_kind = ? AND principal_name = ?"
+            " ORDER BY tag_key COLLATE BINARY");
+    if (!stmt)
         return IAM_STORE_ERROR;
     sqlite3_bind_text(stmt, 1, who->account_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_STATIC);
@@ -226,7 +222,7 @@ iam_status iam_identity_store_tags(sqlite3 *db, const iam_identity *who, iam_ide
     while (!stopped && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
         stopped = !fn((const char *)sqlite3_column_text(stmt, 0),
                       (const char *)sqlite3_column_text(stmt, 1), arg);
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     return stopped || rc == SQLITE_DONE ? IAM_OK : IAM_STORE_ERROR;
 }
 

@@ -118,6 +118,13 @@ bool s3_caller_canonical_id(s3_request *r, char out[65]);
  * The caller frees it unless it came from the sink (*owned false).
  */
 s3_spool *s3_body_spool(s3_request *r, bool *owned);
+/*
+ * Returns the digests (S3_SPOOL_* flags) a spool of the request body needs:
+ * none for an aws-chunked body, whose digests are taken after decoding,
+ * else MD5 for the ETag and SHA-256 only when x-amz-content-sha256 is a
+ * hash to check.
+ */
+unsigned s3_body_digests(const http_request *req);
 /* Formats an epoch-milliseconds time as S3's 2026-12-04T19:50:01.000Z. */
 void s3_format_time(int64_t ms, char out[32]);
 /*

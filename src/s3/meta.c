@@ -64,14 +64,11 @@ static const char *column_text(sqlite3_stmt *stmt, int column)
 s3_db_status s3_bucket_load(sqlite3 *db, const char *name, s3_bucket *bucket)
 {
     memset(bucket, 0, sizeof *bucket);
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT name, account_id, region, created_ms, ownership, acl, policy "
-                           "FROM s3_buckets WHERE name = ?",
-                           -1, &stmt, NULL) != SQLITE_OK) {
-        sqlite3_finalize(stmt);
+    sqlite3_stmt *stmt = owl_store_prepare(
+        db, "SELECT name, account_id, region, created_ms, ownership, acl, policy "
+            "FROM s3_buckets WHERE name = ?");
+    if (!stmt)
         return S3_DB_ERROR;
-    }
     sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
     int rc = sqlite3_step(stmt);
     s3_db_status status = rc == SQLITE_ROW ? S3_DB_OK : rc == SQLITE_DONE ? S3_DB_NOT_FOUND
@@ -89,7 +86,7 @@ s3_db_status s3_bucket_load(sqlite3 *db, const char *name, s3_bucket *bucket)
                 abort();
         }
     }
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     return status;
 }
 
@@ -102,14 +99,11 @@ void s3_bucket_clear(s3_bucket *bucket)
 s3_db_status s3_object_load(sqlite3 *db, const char *bucket, const char *key, s3_object *object)
 {
     memset(object, 0, sizeof *object);
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT data_id, size, etag, last_modified_ms, headers, acl, owner_account "
-                           "FROM s3_objects WHERE bucket = ? AND key = ?",
-                           -1, &stmt, NULL) != SQLITE_OK) {
-        sqlite3_finalize(stmt);
+    sqlite3_stmt *stmt = owl_store_prepare(
+        db, "SELECT data_id, size, etag, last_modified_ms, headers, acl, owner_account "
+            "FROM s3_objects WHERE bucket = ? AND key = ?");
+    if (!stmt)
         return S3_DB_ERROR;
-    }
     sqlite3_bind_text(stmt, 1, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(stmt);
@@ -127,7 +121,7 @@ s3_db_status s3_object_load(sqlite3 *db, const char *bucket, const char *key, s3
         if (!object->key || !object->headers)
             abort();
     }
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     return status;
 }
 
@@ -143,18 +137,16 @@ static bool current_data_id(sqlite3 *db, const char *bucket, const char *key,
                             char out[S3_DATA_ID_LEN + 1])
 {
     out[0] = '\0';
-    sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT data_id FROM s3_objects WHERE bucket = ? AND key = ?", -1,
-                           &stmt, NULL) != SQLITE_OK) {
-        sqlite3_finalize(stmt);
+    sqlite3_stmt *stmt =
+        owl_store_prepare(db, "SELECT data_id FROM s3_objects WHERE bucket = ? AND key = ?");
+    if (!stmt)
         return false;
-    }
     sqlite3_bind_text(stmt, 1, bucket, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
     int rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW)
         snprintf(out, S3_DATA_ID_LEN + 1, "%s", column_text(stmt, 0));
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     return rc == SQLITE_ROW || rc == SQLITE_DONE;
 }
 
@@ -165,12 +157,11 @@ bool s3_object_store(sqlite3 *db, const char *bucket, const s3_object *object,
         return false;
     owl_buf acl = OWL_BUF_INIT;
     s3_acl_to_json(&object->acl, &acl);
-    sqlite3_stmt *stmt = NULL;
-    bool ok = sqlite3_prepare_v2(db,
-                                 "INSERT OR REPLACE INTO s3_objects (bucket, key, data_id, size, etag, "
-                                 "last_modified_ms, headers, acl, owner_account) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                 -1, &stmt, NULL) == SQLITE_OK;
+    sqlite3_stmt *stmt = owl_store_prepare(
+        db, "INSERT OR REPLACE INTO s3_objects (bucket, key, data_id, size, etag, "
+            "last_modified_ms, headers, acl, owner_account) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    bool ok = stmt != NULL;
     if (ok) {
         sqlite3_bind_text(stmt, 1, bucket, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 2, object->key, -1, SQLITE_STATIC);
@@ -183,7 +174,7 @@ bool s3_object_store(sqlite3 *db, const char *bucket, const s3_object *object,
         sqlite3_bind_text(stmt, 9, object->owner_account, -1, SQLITE_STATIC);
         ok = sqlite3_step(stmt) == SQLITE_DONE;
     }
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     owl_buf_free(&acl);
     return ok;
 }
@@ -201,14 +192,13 @@ bool s3_object_remove(sqlite3 *db, const char *bucket, const char *key,
 bool s3_object_seek(void *arg, const char *from, bool exclusive, s3_list_entry *entry)
 {
     s3_seek_arg *seek = arg;
-    sqlite3_stmt *stmt = NULL;
     const char *sql = exclusive
                           ? "SELECT key, size, etag, last_modified_ms, owner_account FROM s3_objects "
                             "WHERE bucket = ? AND key > ? ORDER BY key LIMIT 1"
                           : "SELECT key, size, etag, last_modified_ms, owner_account FROM s3_objects "
                             "WHERE bucket = ? AND key >= ? ORDER BY key LIMIT 1";
-    if (sqlite3_prepare_v2(seek->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-        sqlite3_finalize(stmt);
+    sqlite3_stmt *stmt = owl_store_prepare(seek->db, sql);
+    if (!stmt) {
         seek->failed = true;
         return false;
     }
@@ -226,7 +216,7 @@ bool s3_object_seek(void *arg, const char *from, bool exclusive, s3_list_entry *
     } else if (rc != SQLITE_DONE) {
         seek->failed = true;
     }
-    sqlite3_finalize(stmt);
+    owl_store_finish(stmt);
     return rc == SQLITE_ROW;
 }
 

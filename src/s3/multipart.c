@@ -306,7 +306,7 @@ void s3_complete_multipart_upload(s3_request *r)
     if (!valid)
         goto done;
 
-    spool = s3_spool_new(r->data_dir, err, sizeof err);
+    spool = s3_spool_new(r->data_dir, 0, err, sizeof err); /* the ETag comes from the part digests */
     for (size_t i = 0; spool && i < request.count; i++) {
         const part_row *part = find_part(parts, part_count, request.parts[i].part_number);
         int fd = part->size > 0 ? s3_data_open(r->data_dir, part->data_id) : -1;

@@ -190,6 +190,11 @@ bool s3_check_body_digests(s3_request *r, s3_spool *spool, uint8_t md5[16])
     }
     const char *declared = http_request_header(r->call->req, "x-amz-content-sha256");
     if (declared && strlen(declared) == 64) {
+        if (!(s3_spool_digest_set(spool) & S3_SPOOL_SHA256)) {
+            /* s3_body_digests() asks for SHA-256 whenever this header is a hash. */
+            s3_internal_error(r, "checking x-amz-content-sha256");
+            return false;
+        }
         char actual[65];
         owl_hex_encode(sha256, 32, actual);
         if (strcasecmp(actual, declared) != 0) {
@@ -486,7 +491,7 @@ bool s3_upload_read(s3_request *r, s3_upload *upload)
 
     if (reader.decoder) {
         char err[512];
-        reader.decoded = s3_spool_new(r->data_dir, err, sizeof err);
+        reader.decoded = s3_spool_new(r->data_dir, S3_SPOOL_MD5, err, sizeof err);
         if (!reader.decoded) {
             owl_log_error("event=s3_spool_failed request_id=%s error=\"%s\"",
                           r->call->req->request_id, err);
@@ -990,7 +995,7 @@ void s3_copy_object(s3_request *r)
         goto done;
 
     char err[512];
-    spool = s3_spool_new(r->data_dir, err, sizeof err);
+    spool = s3_spool_new(r->data_dir, S3_SPOOL_MD5, err, sizeof err);
     fd = src.size > 0 ? s3_data_open(r->data_dir, src.data_id) : -1;
     if (!spool || (src.size > 0 && fd < 0)) {
         s3_internal_error(r, "opening the object files for the copy");

@@ -221,6 +221,14 @@ bool s3_authorize_quietly(s3_request *r, const char *action, const char *key,
 
 /* --- request bodies ---------------------------------------------------- */
 
+unsigned s3_body_digests(const http_request *req)
+{
+    const char *declared = http_request_header(req, "x-amz-content-sha256");
+    if (declared && strncmp(declared, "STREAMING-", 10) == 0)
+        return 0; /* the digests are taken over the decoded bytes, in another spool */
+    return S3_SPOOL_MD5 | (declared && strlen(declared) == 64 ? S3_SPOOL_SHA256 : 0u);
+}
+
 /* The body sink s3_begin() installs for uploads. */
 typedef struct upload_sink {
     s3_spool *spool;
@@ -267,7 +275,7 @@ s3_spool *s3_body_spool(s3_request *r, bool *owned)
     }
     char err[512];
     int write_errno = 0;
-    s3_spool *spool = s3_spool_new(r->data_dir, err, sizeof err);
+    s3_spool *spool = s3_spool_new(r->data_dir, s3_body_digests(req), err, sizeof err);
     if (spool && !spool_write_errno(spool, req->body.data ? req->body.data : "", req->body.len,
                                     &write_errno))
         snprintf(err, sizeof err, "writing the upload failed: %s", strerror(write_errno));
@@ -487,32 +495,89 @@ static void route_object(s3_request *r, const char *method)
              method);
 }
 
-void s3_begin(aws_call *call)
+bool s3_is_upload(aws_call *call)
 {
-    recover_once(call->store);
     http_request *req = call->req;
     if (strcmp(req->method, "PUT") != 0)
-        return;
+        return false;
     char err[512];
     if (!parse_query(call, err, sizeof err) || aws_form_get(&call->form, "acl"))
-        return;
+        return false;
 
     /* Only object uploads stream; a PUT naming no key (CreateBucket) keeps its body in memory. */
     const char *path = req->raw_path;
     if (path[0] != '/')
-        return; /* not an S3 path; routing rejects it later */
+        return false; /* not an S3 path; routing rejects it later */
     char host_bucket[256];
     const char *key_slash = strchr(path + 1, '/');
-    bool has_key = s3_host_bucket(http_request_header(req, "host"), host_bucket, sizeof host_bucket)
-                       ? strlen(path) > 1
-                       : (key_slash != NULL && key_slash[1] != '\0');
-    if (!has_key)
-        return;
+    return s3_host_bucket(http_request_header(req, "host"), host_bucket, sizeof host_bucket)
+               ? strlen(path) > 1
+               : (key_slash != NULL && key_slash[1] != '\0');
+}
 
-    s3_spool *spool = s3_spool_new(owl_store_data_dir(call->store), err, sizeof err);
+/* Returns true when the request names a subresource this server rejects with 501. */
+static bool has_unsupported_subresource(s3_request *r)
+{
+    for (size_t i = 0; i < sizeof unsupported_subresources / sizeof unsupported_subresources[0]; i++)
+        if (s3_query_has(r, unsupported_subresources[i]))
+            return true;
+    return false;
+}
+
+/*
+ * Authorizes PutObject or UploadPart from the headers alone: the bucket
+ * must exist and the caller must be allowed s3:PutObject on the key.
+ * Returns 0, or the HTTP status of the error put in the response. Requests
+ * that route elsewhere (CopyObject, subresources) are left to the handler.
+ */
+static int authorize_upload_early(aws_call *call)
+{
+    s3_request r = {.call = call};
+    r.data_dir = owl_store_data_dir(call->store);
+    if (!parse_target(&r)) {
+        free(r.key);
+        return call->resp->status;
+    }
+    /* The routes of route_object(): with uploadId a PUT is UploadPart, without any subresource PutObject. */
+    bool routed_to_upload = s3_query_has(&r, "uploadId") || !has_subresource(&r);
+    if (!r.key || r.key_len == 0 || !routed_to_upload || has_unsupported_subresource(&r) ||
+        http_request_header(call->req, "x-amz-copy-source")) {
+        free(r.key);
+        return 0;
+    }
+
+    set_operation(&r, s3_query_has(&r, "uploadId") ? "UploadPart" : "PutObject");
+    int status = 0;
+    r.db = owl_store_acquire(call->store);
+    if (!r.db) {
+        s3_internal_error(&r, "opening the state database");
+        status = call->resp->status;
+    } else {
+        if (!s3_require_bucket(&r) || !s3_authorize(&r, "s3:PutObject", r.key, NULL, NULL, 0))
+            status = call->resp->status;
+        owl_store_release(call->store, r.db);
+    }
+    s3_bucket_clear(&r.bucket);
+    free(r.key);
+    return status;
+}
+
+int s3_begin(aws_call *call)
+{
+    recover_once(call->store);
+    if (!s3_is_upload(call))
+        return 0;
+    http_request *req = call->req;
+    int status = authorize_upload_early(call);
+    if (status != 0)
+        return status;
+
+    char err[512];
+    s3_spool *spool = s3_spool_new(owl_store_data_dir(call->store), s3_body_digests(req), err,
+                                   sizeof err);
     if (!spool) {
         owl_log_error("event=s3_spool_failed request_id=%s error=\"%s\"", req->request_id, err);
-        return; /* the body stays in memory, under the in-memory limit */
+        return 0; /* the body stays in memory, under the in-memory limit */
     }
     upload_sink *sink = calloc(1, sizeof *sink);
     if (!sink)
@@ -520,6 +585,7 @@ void s3_begin(aws_call *call)
     sink->spool = spool;
     req->body_sink = (http_body_sink){upload_sink_write, upload_sink_close, sink};
     req->body_limit = S3_MAX_UPLOAD_BYTES;
+    return 0;
 }
 
 void s3_handle(aws_call *call)

@@ -17,11 +17,23 @@
 extern const owl_schema owl_s3_schema;
 
 /*
- * Runs once the headers are in: for uploads (PutObject, UploadPart) it
- * installs a body sink that streams the body to a temporary object file
- * and raises the body limit to S3_MAX_UPLOAD_BYTES.
+ * Returns true when the request is an object upload (a PUT naming a key,
+ * other than PutObjectAcl), whose body s3_begin() streams to a file.
  */
-void s3_begin(aws_call *call);
+bool s3_is_upload(aws_call *call);
+
+/*
+ * Runs once the headers are in, before any body byte is read. For an
+ * upload the caller must have authenticated the request already (S3 signs
+ * the x-amz-content-sha256 header, not the body): PutObject and UploadPart
+ * are then authorized here, so a denied or anonymous upload is rejected
+ * before its body is read and before any temporary file exists. An allowed
+ * upload gets a body sink that streams the body to a temporary object file,
+ * and its body limit is raised to S3_MAX_UPLOAD_BYTES. Returns 0 to go on
+ * reading the body, or the HTTP status of the error it put in the response.
+ * The handler authorizes again once the body is in.
+ */
+int s3_begin(aws_call *call);
 
 /* Serves one authenticated S3 request. */
 void s3_handle(aws_call *call);

@@ -25,10 +25,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Bytes written between two requests for writeback (sync_file_range). */
+#define S3_SPOOL_WRITEBACK_BYTES (8u << 20)
+
 struct s3_spool {
     int fd;
     bool committed;
     uint64_t size;
+    uint64_t writeback_offset; /* bytes before this offset had their writeback started */
     char id[S3_DATA_ID_LEN + 1];
     char data_dir[PATH_MAX];
     char temp_path[PATH_MAX];
@@ -58,7 +62,7 @@ static bool fsync_dir(const char *path)
     return ok;
 }
 
-s3_spool *s3_spool_new(const char *data_dir, char *err, size_t errlen)
+s3_spool *s3_spool_new(const char *data_dir, unsigned digests, char *err, size_t errlen)
 {
     char objects[PATH_MAX], tmp[PATH_MAX];
     format_path(objects, "%s/objects", data_dir, NULL);
@@ -79,18 +83,40 @@ s3_spool *s3_spool_new(const char *data_dir, char *err, size_t errlen)
         free(spool);
         return NULL;
     }
-    spool->md5 = EVP_MD_CTX_new();
-    spool->sha256 = EVP_MD_CTX_new();
-    if (!spool->md5 || !spool->sha256 || !EVP_DigestInit_ex(spool->md5, EVP_md5(), NULL) ||
-        !EVP_DigestInit_ex(spool->sha256, EVP_sha256(), NULL))
-        abort();
+    if (digests & S3_SPOOL_MD5) {
+        spool->md5 = EVP_MD_CTX_new();
+        if (!spool->md5 || !EVP_DigestInit_ex(spool->md5, EVP_md5(), NULL))
+            abort();
+    }
+    if (digests & S3_SPOOL_SHA256) {
+        spool->sha256 = EVP_MD_CTX_new();
+        if (!spool->sha256 || !EVP_DigestInit_ex(spool->sha256, EVP_sha256(), NULL))
+            abort();
+    }
     return spool;
+}
+
+/*
+ * Starts writeback of the bytes written since the last call once there are
+ * S3_SPOOL_WRITEBACK_BYTES of them. Best effort: a failure here only means
+ * the fsync at commit has more to do.
+ */
+static void spool_start_writeback(s3_spool *spool)
+{
+    uint64_t pending = spool->size - spool->writeback_offset;
+    if (pending < S3_SPOOL_WRITEBACK_BYTES)
+        return;
+    (void)sync_file_range(spool->fd, (off_t)spool->writeback_offset, (off_t)pending,
+                          SYNC_FILE_RANGE_WRITE);
+    spool->writeback_offset = spool->size;
 }
 
 bool s3_spool_write(s3_spool *spool, const void *data, size_t len)
 {
-    EVP_DigestUpdate(spool->md5, data, len);
-    EVP_DigestUpdate(spool->sha256, data, len);
+    if (spool->md5 && !EVP_DigestUpdate(spool->md5, data, len))
+        abort();
+    if (spool->sha256 && !EVP_DigestUpdate(spool->sha256, data, len))
+        abort();
     const char *p = data;
     while (len > 0) {
         ssize_t n = write(spool->fd, p, len);
@@ -102,6 +128,7 @@ bool s3_spool_write(s3_spool *spool, const void *data, size_t len)
         len -= (size_t)n;
         spool->size += (uint64_t)n;
     }
+    spool_start_writeback(spool);
     return true;
 }
 
@@ -163,8 +190,17 @@ int s3_spool_open_read(const s3_spool *spool)
 
 void s3_spool_digests(s3_spool *spool, uint8_t md5[16], uint8_t sha256[32])
 {
-    EVP_DigestFinal_ex(spool->md5, md5, NULL);
-    EVP_DigestFinal_ex(spool->sha256, sha256, NULL);
+    memset(md5, 0, 16);
+    memset(sha256, 0, 32);
+    if (spool->md5)
+        EVP_DigestFinal_ex(spool->md5, md5, NULL);
+    if (spool->sha256)
+        EVP_DigestFinal_ex(spool->sha256, sha256, NULL);
+}
+
+unsigned s3_spool_digest_set(const s3_spool *spool)
+{
+    return (spool->md5 ? S3_SPOOL_MD5 : 0u) | (spool->sha256 ? S3_SPOOL_SHA256 : 0u);
 }
 
 bool s3_spool_commit(s3_spool *spool, char id_out[S3_DATA_ID_LEN + 1], char *err, size_t errlen)

@@ -21,12 +21,22 @@
 
 typedef struct s3_spool s3_spool;
 
+/* Digests a spool computes over the bytes written to it, for s3_spool_new(). */
+#define S3_SPOOL_MD5 1u    /* the ETag of a PUT */
+#define S3_SPOOL_SHA256 2u /* only to check a hex x-amz-content-sha256 */
+
 /*
- * Creates a temporary file under data_dir for a new object. Returns NULL
- * with a message in err when the file cannot be created.
+ * Creates a temporary file under data_dir for a new object that computes
+ * the digests named in digests (S3_SPOOL_* flags). Returns NULL with a
+ * message in err when the file cannot be created.
  */
-s3_spool *s3_spool_new(const char *data_dir, char *err, size_t errlen);
-/* Appends bytes, updating the MD5 and SHA-256; returns false on a write error. */
+s3_spool *s3_spool_new(const char *data_dir, unsigned digests, char *err, size_t errlen);
+/*
+ * Appends bytes, updating the digests. Every 8 MiB it starts writeback of
+ * what was written so far (sync_file_range), so the fsync at commit waits
+ * for the tail of the file instead of all of it. Returns false on a write
+ * error.
+ */
 bool s3_spool_write(s3_spool *spool, const void *data, size_t len);
 /*
  * Appends length bytes of the file fd from its start without hashing them
@@ -42,8 +52,13 @@ uint64_t s3_spool_size(const s3_spool *spool);
  * errno set.
  */
 int s3_spool_open_read(const s3_spool *spool);
-/* Finishes the digests (call once, after the last write). */
+/*
+ * Finishes the digests (call once, after the last write). A digest the
+ * spool was not created to compute comes out as zero bytes.
+ */
 void s3_spool_digests(s3_spool *spool, uint8_t md5[16], uint8_t sha256[32]);
+/* Returns the digests (S3_SPOOL_* flags) the spool computes. */
+unsigned s3_spool_digest_set(const s3_spool *spool);
 /*
  * Makes the file durable under its final name and copies its id to id_out.
  * After this the spool no longer deletes the file. Returns false with a

@@ -12,6 +12,10 @@
  * writers from failing with SQLITE_BUSY. Other processes (owlery account
  * create) may open the same database while owlery serve runs.
  *
+ * Statements: owl_store_prepare() hands out statements from a cache kept per
+ * pooled connection, so a hot query is compiled once per connection instead
+ * of once per call.
+ *
  * Each module owns its tables and migrates them with owl_store_migrate(),
  * which records a schema version per module in the table schema_versions.
  */
@@ -66,6 +70,23 @@ void owl_store_rollback(sqlite3 *db);
  * ascending version order.
  */
 int owl_store_migrate(sqlite3 *db, const owl_schema *schema, char *err, size_t errlen);
+
+/*
+ * Returns a prepared statement for sql on db, or NULL on error (then
+ * sqlite3_errmsg(db) describes it). On a connection of a store's pool the
+ * statement comes from that connection's cache and is compiled only on
+ * first use. sql should be a string constant: entries match by pointer
+ * first, so SQL built per call compiles every time and pushes other
+ * statements out of the cache. A statement already handed out and not yet
+ * finished is never handed out twice: the caller then gets a fresh one.
+ * Give it back with owl_store_finish(), never with sqlite3_finalize().
+ */
+sqlite3_stmt *owl_store_prepare(sqlite3 *db, const char *sql);
+/*
+ * Ends the use of a statement from owl_store_prepare(): resets it and clears
+ * its bindings when it is cached, finalizes it otherwise. Accepts NULL.
+ */
+void owl_store_finish(sqlite3_stmt *stmt);
 
 /* Executes sql with text parameters (NULL pointers bind NULL); returns the sqlite result code. */
 int owl_store_exec(sqlite3 *db, const char *sql, int nparams, const char *const *params);

@@ -3,7 +3,10 @@
 #include "common/util.h"
 #include "unit.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static void test_buf_printf_grows(void)
 {
@@ -97,6 +100,50 @@ static void test_log_quote(void)
     CHECK_STR(owl_log_quote(out, sizeof out, "a\"b\n"), "\"a\\\"b\\x0a\"");
     CHECK_STR(owl_log_quote(out, sizeof out, ""), "\"\"");
     CHECK_STR(owl_log_quote(out, sizeof out, NULL), "-");
+    char small[8];
+    CHECK_STR(owl_log_quote(small, sizeof small, "abcdefghij"), "abcdefg");
+}
+
+/* Returns true when line is "YYYY-MM-DDTHH:MM:SS.mmmZ" followed by rest. */
+static bool log_line_matches(const char *line, const char *rest)
+{
+    const char *shape = "dddd-dd-ddTdd:dd:dd.dddZ";
+    for (size_t i = 0; shape[i]; i++) {
+        bool digit = line[i] >= '0' && line[i] <= '9';
+        if (shape[i] == 'd' ? !digit : line[i] != shape[i])
+            return false;
+    }
+    return strcmp(line + strlen(shape), rest) == 0;
+}
+
+static void test_log_line_format(void)
+{
+    char path[] = "/tmp/owl-log-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    owl_log_info("event=first value=%d", 1);
+    owl_log_warn("event=second name=%s", "x");
+    owl_log_debug("event=hidden");
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+
+    char text[512] = "";
+    ssize_t n = pread(fd, text, sizeof text - 1, 0);
+    close(fd);
+    unlink(path);
+    text[n > 0 ? n : 0] = '\0';
+    char *second = strchr(text, '\n');
+    CHECK(second != NULL);
+    if (!second)
+        return;
+    *second++ = '\0';
+    CHECK(log_line_matches(text, " level=info event=first value=1"));
+    CHECK(log_line_matches(second, " level=warn event=second name=x\n"));
 }
 
 static void test_uuid_format(void)
@@ -120,6 +167,7 @@ int main(void)
     UNIT_RUN(test_utf8_validation);
     UNIT_RUN(test_constant_time_equal);
     UNIT_RUN(test_log_quote);
+    UNIT_RUN(test_log_line_format);
     UNIT_RUN(test_uuid_format);
     return UNIT_SUMMARY();
 }

@@ -4,6 +4,7 @@
  * (input "123456789") and the SHA digests of the same input, and reading a
  * spooled body back from its temporary file.
  */
+#include "common/util.h"
 #include "s3/storage.h"
 #include "unit.h"
 
@@ -82,7 +83,7 @@ static void spool_read_back(void)
     char dir[] = "/tmp/owlery-test-s3-chunked-XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
     char err[512];
-    s3_spool *spool = s3_spool_new(dir, err, sizeof err);
+    s3_spool *spool = s3_spool_new(dir, 0, err, sizeof err);
     CHECK(spool != NULL);
     if (!spool)
         return;
@@ -106,6 +107,63 @@ static void spool_read_back(void)
     CHECK(rmdir(dir) == 0);
 }
 
+/* Each spool computes only the digests it was created for, over bodies past the writeback step. */
+static void spool_digests_requested(void)
+{
+    char dir[] = "/tmp/owlery-test-s3-spool-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    /* 20 MiB of one repeated byte, written in 1 MiB blocks: past two writeback steps of 8 MiB. */
+    size_t block_len = 1u << 20;
+    unsigned char *block = malloc(block_len);
+    if (!block)
+        abort();
+    memset(block, 'a', block_len);
+    const struct {
+        unsigned digests;
+        const char *md5;
+        const char *sha256;
+    } cases[] = {
+        {S3_SPOOL_MD5, "536cb0e6626114783f53870132bac5cb", NULL},
+        {S3_SPOOL_MD5 | S3_SPOOL_SHA256, "536cb0e6626114783f53870132bac5cb",
+         "48b6fb8f1c2fec38d030604889d674722c4af237733c913b698400b59c9294b4"},
+        {0, NULL, NULL},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char err[512];
+        s3_spool *spool = s3_spool_new(dir, cases[c].digests, err, sizeof err);
+        CHECK(spool != NULL);
+        if (!spool)
+            continue;
+        CHECK_INT(s3_spool_digest_set(spool), cases[c].digests);
+        for (int i = 0; i < 20; i++)
+            CHECK(s3_spool_write(spool, block, block_len));
+        CHECK_INT(s3_spool_size(spool), 20ull << 20);
+        uint8_t md5[16], sha256[32], zero[32] = {0};
+        s3_spool_digests(spool, md5, sha256);
+        char hex[65];
+        if (cases[c].md5) {
+            owl_hex_encode(md5, 16, hex);
+            CHECK_STR(hex, cases[c].md5);
+        } else {
+            CHECK_MEM(md5, 16, zero, 16);
+        }
+        if (cases[c].sha256) {
+            owl_hex_encode(sha256, 32, hex);
+            CHECK_STR(hex, cases[c].sha256);
+        } else {
+            CHECK_MEM(sha256, 32, zero, 32);
+        }
+        s3_spool_free(spool);
+    }
+    free(block);
+    char tmp[600];
+    snprintf(tmp, sizeof tmp, "%s/objects/tmp", dir);
+    CHECK(rmdir(tmp) == 0);
+    snprintf(tmp, sizeof tmp, "%s/objects", dir);
+    CHECK(rmdir(tmp) == 0);
+    CHECK(rmdir(dir) == 0);
+}
+
 int main(void)
 {
     UNIT_RUN(checksum_check_values);
@@ -113,5 +171,6 @@ int main(void)
     UNIT_RUN(checksum_empty_input);
     UNIT_RUN(checksum_names);
     UNIT_RUN(spool_read_back);
+    UNIT_RUN(spool_digests_requested);
     return UNIT_SUMMARY();
 }

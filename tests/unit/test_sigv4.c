@@ -1126,6 +1126,45 @@ static void test_unsigned_trailer_decodes(void)
     owl_buf_free(&out);
 }
 
+/* The AWS documented derivation example, derived cold and then from the signing key cache. */
+static void test_signing_key_cache(void)
+{
+    const char *expected = "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9";
+    uint8_t key[32];
+    char hex[65];
+    for (int round = 0; round < 2; round++) {
+        sigv4_signing_key(VEC_SECRET_KEY, "20150830", "us-east-1", "iam", key);
+        owl_hex_encode(key, sizeof key, hex);
+        CHECK_STR(hex, expected);
+    }
+
+    /* Another secret with the same scope must not get the cached key. */
+    uint8_t other[32];
+    sigv4_signing_key("another-secret-0000000000000000000000000", "20150830", "us-east-1", "iam",
+                      other);
+    CHECK(memcmp(other, key, sizeof key) != 0);
+    sigv4_signing_key(VEC_SECRET_KEY, "20150830", "us-east-1", "iam", key);
+    owl_hex_encode(key, sizeof key, hex);
+    CHECK_STR(hex, expected);
+
+    /* Every part of the scope selects the key. */
+    sigv4_signing_key(VEC_SECRET_KEY, "20150831", "us-east-1", "iam", other);
+    CHECK(memcmp(other, key, sizeof key) != 0);
+    sigv4_signing_key(VEC_SECRET_KEY, "20150830", "us-west-2", "iam", other);
+    CHECK(memcmp(other, key, sizeof key) != 0);
+    sigv4_signing_key(VEC_SECRET_KEY, "20150830", "us-east-1", "sts", other);
+    CHECK(memcmp(other, key, sizeof key) != 0);
+
+    /* A region too long for a cache entry is derived each time, with the same result. */
+    char long_region[100];
+    memset(long_region, 'r', sizeof long_region - 1);
+    long_region[sizeof long_region - 1] = '\0';
+    uint8_t first[32];
+    sigv4_signing_key(VEC_SECRET_KEY, "20150830", long_region, "iam", first);
+    sigv4_signing_key(VEC_SECRET_KEY, "20150830", long_region, "iam", other);
+    CHECK(memcmp(first, other, sizeof first) == 0);
+}
+
 int main(void)
 {
     UNIT_RUN(test_vectors_verify);
@@ -1153,5 +1192,6 @@ int main(void)
     UNIT_RUN(test_chunked_callback_failure);
     UNIT_RUN(test_chunked_aws_documented_example);
     UNIT_RUN(test_unsigned_trailer_decodes);
+    UNIT_RUN(test_signing_key_cache);
     return UNIT_SUMMARY();
 }
