@@ -15,6 +15,7 @@ import json
 import os
 import re
 import subprocess
+import time
 import zlib
 
 import botocore.exceptions
@@ -161,9 +162,16 @@ def object_files(server):
     return sorted(f for f in os.listdir(objects) if f != "tmp")
 
 
-def temporary_files(server):
+def temporary_files(server, settle_seconds=2.0):
+    """Lists the upload temporary files, waiting up to settle_seconds for them to go:
+    the server removes a request's file just after it sends the response."""
     tmp = os.path.join(server.data_dir, "objects", "tmp")
-    return os.listdir(tmp) if os.path.isdir(tmp) else []
+    deadline = time.time() + settle_seconds
+    while True:
+        names = os.listdir(tmp) if os.path.isdir(tmp) else []
+        if not names or time.time() >= deadline:
+            return names
+        time.sleep(0.02)
 
 
 def crc_reflected(data, polynomial, width):

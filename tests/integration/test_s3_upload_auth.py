@@ -15,6 +15,7 @@ import botocore.awsrequest
 import botocore.credentials
 
 from conftest import CONSUMER_KEY, PRODUCER_KEY, client
+from test_s3_chunked import temporary_files
 
 UPLOAD_BYTES = 100 * 1024 * 1024
 
@@ -72,11 +73,6 @@ def read_response(sock):
             break
         body += chunk
     return status, body
-
-
-def temporary_files(server):
-    tmp_dir = os.path.join(server.data_dir, "objects", "tmp")
-    return os.listdir(tmp_dir) if os.path.isdir(tmp_dir) else []
 
 
 def wait_for_log(server, text):
