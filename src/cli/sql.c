@@ -16,15 +16,16 @@
 #include "common/buf.h"
 
 #include <curl/curl.h>
-#include <editline/readline.h>
 #include <errno.h>
 #include <getopt.h>
+#include <histedit.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #define HISTORY_FILE ".owlery_sql_history"
 #define HISTORY_MAX 1000
@@ -180,26 +181,81 @@ static char *history_path(void)
     return path;
 }
 
-/* Adds statement (with its ';') to the history and saves the history file, private to the user. */
-static void history_add(const char *history, const char *statement)
+/* Adds statement (with its ';') to the history and saves the file, readable only by the user. */
+static void history_add(History *entries, const char *path, const char *statement)
 {
-    add_history(statement);
-    if (history && write_history(history) == 0)
-        chmod(history, 0600);
+    HistEvent event;
+    history(entries, &event, H_ENTER, statement);
+    if (path && history(entries, &event, H_SAVE, path) >= 0)
+        chmod(path, 0600);
+}
+
+static bool prompt_continues;
+
+static char *repl_prompt(EditLine *editor)
+{
+    (void)editor;
+    return prompt_continues ? "     -> " : "owlery> ";
 }
 
 /*
- * The interactive loop: reads lines with libedit until EOF (Ctrl-D) or
- * quit, runs each statement as its ';' arrives, and reports failures
- * without leaving. Ctrl-C at the prompt drops the statement being typed.
+ * Reads one character of terminal input for libedit, decoding the locale's
+ * multibyte encoding. Returns 1 with the character, 0 at end of input, or
+ * -1 when Ctrl-C arrived or the read failed. libedit's own reader retries
+ * a read that a signal interrupts, so Ctrl-C would not end the line.
+ */
+static int repl_read_char(EditLine *editor, wchar_t *out)
+{
+    (void)editor;
+    static mbstate_t state;
+    for (;;) {
+        /* Typed input may already wait behind the Ctrl-C, so check before each read. */
+        if (sql_run_interrupt_pending()) {
+            memset(&state, 0, sizeof state);
+            return -1;
+        }
+        char byte;
+        ssize_t n = read(STDIN_FILENO, &byte, 1);
+        if (n == 0)
+            return 0;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        wchar_t character;
+        size_t used = mbrtowc(&character, &byte, 1, &state);
+        if (used == (size_t)-2)
+            continue;
+        if (used == (size_t)-1) {
+            memset(&state, 0, sizeof state);
+            character = 0xFFFD;
+        }
+        *out = character;
+        return 1;
+    }
+}
+
+/*
+ * The interactive loop: reads lines with libedit until end of input
+ * (Ctrl-D) or quit, runs each statement as its ';' arrives, and reports
+ * failures without leaving. Ctrl-C at the prompt drops the statement being
+ * typed; during a query it stops the query.
  */
 static int run_repl(sql_session *session, const sql_settings *settings)
 {
-    char *history = history_path();
-    using_history();
-    stifle_history(HISTORY_MAX);
-    if (history)
-        read_history(history);
+    char *path = history_path();
+    HistEvent event;
+    History *entries = history_init();
+    history(entries, &event, H_SETSIZE, HISTORY_MAX);
+    if (path)
+        history(entries, &event, H_LOAD, path);
+    EditLine *editor = el_init("owlery", stdin, stdout, stderr);
+    el_set(editor, EL_EDITOR, "emacs");
+    el_set(editor, EL_SIGNAL, 0);
+    el_set(editor, EL_PROMPT, repl_prompt);
+    el_set(editor, EL_HIST, history, entries);
+    el_set(editor, EL_GETCFN, repl_read_char);
+    el_source(editor, NULL); /* the user's ~/.editrc, when there is one */
     fprintf(stderr,
             "owlery sql: Athena API at %s, region %s, profile %s.\n"
             "End statements with ';'; quit with Ctrl-D.\n",
@@ -208,31 +264,27 @@ static int run_repl(sql_session *session, const sql_settings *settings)
     owl_buf pending = OWL_BUF_INIT;
     int last = SQL_EXIT_OK;
     for (;;) {
-        char *line = readline(pending.len ? "     -> " : "owlery> ");
+        prompt_continues = pending.len > 0;
+        int count = 0;
+        const char *line = el_gets(editor, &count);
         if (sql_run_take_interrupt()) {
-            /* Ctrl-C at the prompt: forget the statement being typed. */
-            free(line);
             owl_buf_reset(&pending);
             fputc('\n', stderr);
             continue;
         }
-        if (!line) {
+        if (!line || count <= 0) {
             fputc('\n', stderr);
             break;
         }
-        if (pending.len == 0 && is_quit_command(line)) {
-            free(line);
+        if (pending.len == 0 && is_quit_command(line))
             break;
-        }
         owl_buf_puts(&pending, line);
-        owl_buf_putc(&pending, '\n');
-        free(line);
 
         size_t statement_len, consumed;
         while (sql_statement_next(pending.data, pending.len, &statement_len, &consumed)) {
             if (!sql_statement_blank(pending.data, statement_len)) {
                 char *entry = trimmed_copy(pending.data, consumed);
-                history_add(history, entry);
+                history_add(entries, path, entry);
                 free(entry);
                 char *statement = trimmed_copy(pending.data, statement_len);
                 last = sql_run_statement(session, statement);
@@ -248,7 +300,9 @@ static int run_repl(sql_session *session, const sql_settings *settings)
             owl_buf_reset(&pending);
     }
     owl_buf_free(&pending);
-    free(history);
+    el_end(editor);
+    history_end(entries);
+    free(path);
     return last == SQL_EXIT_INTERRUPTED ? SQL_EXIT_OK : last;
 }
 

@@ -206,7 +206,7 @@ bool sql_printer_add_page(sql_printer *printer, json_t *response, bool skip_head
 /* Prints what is buffered (the whole table). Returns the number of rows printed in all. */
 size_t sql_printer_finish(sql_printer *printer);
 
-/* Appends the display width of UTF-8 text s as printed in a table cell. */
+/* Returns the display width of UTF-8 text s in terminal columns. */
 size_t sql_display_width(const char *s);
 
 /* ------------------------------------------------------------------------
@@ -244,5 +244,7 @@ int sql_run_statement(sql_session *session, const char *sql);
 void sql_run_install_interrupt(void);
 /* Returns whether Ctrl-C arrived since the last call, and clears it. */
 bool sql_run_take_interrupt(void);
+/* Returns whether Ctrl-C arrived and was not taken yet; safe in any context. */
+bool sql_run_interrupt_pending(void);
 
 #endif

@@ -49,6 +49,11 @@ bool sql_run_take_interrupt(void)
     return received;
 }
 
+bool sql_run_interrupt_pending(void)
+{
+    return interrupt_received != 0;
+}
+
 static void sleep_ms(unsigned ms)
 {
     struct timespec delay = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
