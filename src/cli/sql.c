@@ -238,8 +238,8 @@ static int repl_read_char(EditLine *editor, wchar_t *out)
 /*
  * The interactive loop: reads lines with libedit until end of input
  * (Ctrl-D) or quit, runs each statement as its ';' arrives, and reports
- * failures without leaving. Ctrl-C at the prompt drops the statement being
- * typed; during a query it stops the query.
+ * failures without leaving, so it exits with 0. Ctrl-C at the prompt drops
+ * the statement being typed; during a query it stops the query.
  */
 static int run_repl(sql_session *session, const sql_settings *settings)
 {
@@ -262,7 +262,6 @@ static int run_repl(sql_session *session, const sql_settings *settings)
             settings->endpoint_url, settings->region, settings->profile);
 
     owl_buf pending = OWL_BUF_INIT;
-    int last = SQL_EXIT_OK;
     for (;;) {
         prompt_continues = pending.len > 0;
         int count = 0;
@@ -287,7 +286,7 @@ static int run_repl(sql_session *session, const sql_settings *settings)
                 history_add(entries, path, entry);
                 free(entry);
                 char *statement = trimmed_copy(pending.data, statement_len);
-                last = sql_run_statement(session, statement);
+                sql_run_statement(session, statement);
                 free(statement);
                 sql_run_take_interrupt();
             }
@@ -303,7 +302,7 @@ static int run_repl(sql_session *session, const sql_settings *settings)
     el_end(editor);
     history_end(entries);
     free(path);
-    return last == SQL_EXIT_INTERRUPTED ? SQL_EXIT_OK : last;
+    return SQL_EXIT_OK;
 }
 
 int owl_cli_sql(int argc, char **argv)
