@@ -3,12 +3,13 @@
  *            [--database D] [--output-location s3://...] [--workgroup W]
  *            [--output table|csv|json] [-e SQL | -f FILE]
  *
- * The consumer's SQL client for owlery serve (or AWS Athena): -e runs the
- * statements of its argument, -f those of a file ("-" for standard input),
- * and without either it reads standard input, with a REPL (libedit line
- * editing, history in ~/.owlery_sql_history) when that is a terminal.
- * Statements end with ';'; the last one in -e, -f or piped input may omit it.
- * Batch mode stops at the first failing statement and exits with its code.
+ * The consumer's SQL client for owlery serve or AWS Athena. -e runs the
+ * statements of its argument and -f those of a file ("-" for standard
+ * input). Without either it reads standard input, through a REPL when that
+ * is a terminal (libedit line editing, history in ~/.owlery_sql_history).
+ * Statements end with ';', but the last one in -e, -f or piped input may
+ * omit it. Batch mode stops at the first failing statement and exits with
+ * its code.
  */
 #include "cli/cli.h"
 #include "cli/sql.h"
@@ -81,35 +82,28 @@ static char *trimmed_copy(const char *text, size_t len)
 }
 
 /*
- * Runs the statements of text; when final, a last statement without ';'
- * runs too. Stops at the first failure and returns its code; *used receives
- * the bytes consumed (the incomplete tail stays for the caller).
+ * Runs the statements of text; a last statement without ';' runs too.
+ * Stops at the first failure and returns its code.
  */
-static int run_text(sql_session *session, const char *text, size_t len, bool final,
-                    size_t *used, int *statements)
+static int run_text(sql_session *session, const char *text, size_t len)
 {
     size_t offset = 0;
-    int code = SQL_EXIT_OK;
+    int code = SQL_EXIT_OK, statements = 0;
     while (code == SQL_EXIT_OK && offset < len) {
         size_t statement_len, consumed;
-        bool complete = sql_statement_next(text + offset, len - offset, &statement_len, &consumed);
-        if (!complete) {
-            if (!final)
-                break;
+        if (!sql_statement_next(text + offset, len - offset, &statement_len, &consumed))
             statement_len = consumed = len - offset;
-        }
         if (!sql_statement_blank(text + offset, statement_len)) {
             char *statement = trimmed_copy(text + offset, statement_len);
-            if (session->format == SQL_FORMAT_TABLE && *statements > 0)
+            /* A blank line separates consecutive tables. */
+            if (session->format == SQL_FORMAT_TABLE && statements > 0)
                 fputc('\n', session->out);
-            (*statements)++;
+            statements++;
             code = sql_run_statement(session, statement);
             free(statement);
         }
         offset += consumed;
     }
-    if (used)
-        *used = offset;
     return code;
 }
 
@@ -148,11 +142,9 @@ static bool read_script(const char *path, owl_buf *text)
 static int run_script(sql_session *session, const char *path)
 {
     owl_buf text = OWL_BUF_INIT;
-    int statements = 0;
-    int code = read_script(path, &text)
-                   ? run_text(session, text.data ? text.data : "", text.len, true, NULL,
-                              &statements)
-                   : SQL_EXIT_FAILED;
+    int code = SQL_EXIT_FAILED;
+    if (read_script(path, &text))
+        code = run_text(session, text.data ? text.data : "", text.len);
     owl_buf_free(&text);
     return code;
 }
@@ -379,9 +371,8 @@ int owl_cli_sql(int argc, char **argv)
     sql_run_install_interrupt();
 
     int code;
-    int statements = 0;
     if (execute)
-        code = run_text(&session, execute, strlen(execute), true, NULL, &statements);
+        code = run_text(&session, execute, strlen(execute));
     else if (file)
         code = run_script(&session, file);
     else if (isatty(STDIN_FILENO))

@@ -26,8 +26,13 @@
  * Shared config and credentials files (sql_ini.c)
  * ---------------------------------------------------------------------- */
 
-/* Largest file sql_ini_parse() accepts; the AWS CLI sets no limit. */
+/*
+ * Largest file and most section headers plus options sql_ini_parse()
+ * accepts. The AWS CLI sets no limits; these keep the parser's linear
+ * lookups fast on any input.
+ */
 #define SQL_INI_MAX_BYTES (1024 * 1024)
+#define SQL_INI_MAX_ENTRIES 10000
 
 typedef struct sql_ini sql_ini;
 
@@ -36,13 +41,14 @@ typedef struct sql_ini sql_ini;
  * CLI reads it (Python's configparser.RawConfigParser): "[section]" headers,
  * "key = value" or "key: value" options with keys lowercased, full-line
  * comments starting with '#' or ';', and indented continuation lines that
- * make a nested value ("s3 =\n  max_concurrent_requests = 10"). A later
- * section or option with the same name replaces the earlier one's values.
+ * make a nested value ("s3 =\n  max_concurrent_requests = 10"). An option
+ * repeated in a section, also under a repeated [section] header, keeps its
+ * last value.
  *
  * Returns the parsed file, or NULL with a message naming the line number in
  * err for an option outside a section, a line that is neither a section, an
- * option nor a continuation, an unterminated header, a NUL byte, or input
- * over SQL_INI_MAX_BYTES. Free with sql_ini_free().
+ * option nor a continuation, an unterminated header, a NUL byte, input over
+ * SQL_INI_MAX_BYTES or over SQL_INI_MAX_ENTRIES. Free with sql_ini_free().
  */
 sql_ini *sql_ini_parse(const char *text, size_t len, char *err, size_t errlen);
 void sql_ini_free(sql_ini *ini);
@@ -161,11 +167,11 @@ void sql_api_error_from_body(long http_status, const char *body, size_t len,
  * that is outside a quoted string ('...', "...", `...`), a line comment
  * (-- to the end of the line) and a block comment. Returns true with
  * *statement_len (without the ';') and *consumed (with it) when a ';' ends
- * one; false when the text holds no complete statement.
+ * one; false when the text contains no complete statement.
  */
 bool sql_statement_next(const char *text, size_t len, size_t *statement_len, size_t *consumed);
 
-/* Returns true when text[0..len) holds only whitespace and comments. */
+/* Returns true when text[0..len) contains only whitespace and comments. */
 bool sql_statement_blank(const char *text, size_t len);
 
 /* ------------------------------------------------------------------------
@@ -229,13 +235,13 @@ typedef struct sql_session {
     FILE *out;                   /* results */
     FILE *err;                   /* progress, row counts, timings and errors */
     bool progress;               /* draw a progress line on err (a terminal) */
-    unsigned poll_max_ms;        /* longest wait between GetQueryExecution calls */
+    unsigned poll_max_ms;        /* maximum wait between GetQueryExecution calls */
 } sql_session;
 
 /*
  * Runs one statement: StartQueryExecution, GetQueryExecution until a final
- * state, then GetQueryResults page by page into the printer. Ctrl-C
- * (sql_run_interrupt()) stops the query with StopQueryExecution. Returns an
+ * state, then GetQueryResults page by page into the printer. Ctrl-C (see
+ * sql_run_install_interrupt()) stops the query with StopQueryExecution. Returns an
  * SQL_EXIT_* code after printing any error to session->err.
  */
 int sql_run_statement(sql_session *session, const char *sql);

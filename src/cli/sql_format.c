@@ -77,7 +77,7 @@ void sql_printer_free(sql_printer *printer)
     free(printer);
 }
 
-/* Returns whether Athena type (such as "decimal(10,2)") holds numbers. */
+/* Returns whether Athena type (such as "decimal(10,2)") is numeric. */
 static bool type_numeric(const char *type)
 {
     static const char *const numeric[] = {"tinyint", "smallint", "integer", "int", "bigint",

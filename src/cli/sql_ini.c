@@ -16,6 +16,7 @@
  */
 #include "cli/sql.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,8 +50,10 @@ static char *copy_range(const char *start, const char *end)
     return out;
 }
 
+/* Appends an empty entry. The caller checked SQL_INI_MAX_ENTRIES. */
 static sql_ini_entry *entry_add(sql_ini *ini)
 {
+    assert(ini->count < SQL_INI_MAX_ENTRIES);
     if (ini->count == ini->cap) {
         ini->cap = ini->cap ? ini->cap * 2 : 16;
         ini->entries = realloc(ini->entries, ini->cap * sizeof *ini->entries);
@@ -138,6 +141,14 @@ sql_ini *sql_ini_parse(const char *text, size_t len, char *err, size_t errlen)
         while (tail > content && isspace((unsigned char)tail[-1]))
             tail--;
         size_t indent = (size_t)(content - line);
+
+        bool adds_entry = !(content == tail || *content == '#' || *content == ';') &&
+                          !(option && indent > option->indent);
+        if (adds_entry && ini->count >= SQL_INI_MAX_ENTRIES) {
+            set_error(err, errlen, "line %zu: more than %d sections and options", line_number,
+                      SQL_INI_MAX_ENTRIES);
+            goto fail;
+        }
 
         if (content == tail || *content == '#' || *content == ';') {
             /* Blank lines and comments; a comment does not end a nested value. */

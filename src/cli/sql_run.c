@@ -71,11 +71,16 @@ static void format_bytes(long long bytes, char *out, size_t outlen)
         value /= 1000.0;
         unit++;
     }
+    /* Three significant digits: 4.56, 45.6, 456. */
+    int decimals = 0;
+    if (value < 10)
+        decimals = 2;
+    else if (value < 100)
+        decimals = 1;
     if (unit == 0)
         snprintf(out, outlen, "%lld B", bytes);
     else
-        snprintf(out, outlen, "%.*f %s", value < 10 ? 2 : value < 100 ? 1 : 0, value,
-                 units[unit]);
+        snprintf(out, outlen, "%.*f %s", decimals, value, units[unit]);
 }
 
 static void print_api_error(sql_session *session, const char *operation,

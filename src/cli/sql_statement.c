@@ -11,7 +11,7 @@
 
 typedef enum scan_state {
     SCAN_CODE,
-    SCAN_QUOTED,        /* inside '...', "..." or `...`; quote holds the delimiter */
+    SCAN_QUOTED,        /* inside '...', "..." or `...`; quote is the delimiter */
     SCAN_LINE_COMMENT,
     SCAN_BLOCK_COMMENT,
 } scan_state;

@@ -6,6 +6,7 @@
  * AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE point at.
  */
 #include "cli/sql.h"
+#include "common/buf.h"
 #include "unit.h"
 
 #include <stdlib.h>
@@ -116,6 +117,24 @@ static void test_ini_errors(void)
     CHECK_STR(err, "line 2: = value is not a \"key = value\" option");
     CHECK(sql_ini_parse("[a]\nk = v\0x\n", 11, err, sizeof err) == NULL);
     CHECK_STR(err, "file contains a NUL byte; it is not a text file");
+}
+
+static void test_ini_entry_limit(void)
+{
+    char err[256];
+    owl_buf text = OWL_BUF_INIT;
+    owl_buf_puts(&text, "[default]\n");
+    for (int i = 1; i < SQL_INI_MAX_ENTRIES; i++)
+        owl_buf_printf(&text, "key%d = %d\n", i, i);
+    sql_ini *ini = sql_ini_parse(text.data, text.len, err, sizeof err);
+    CHECK(ini != NULL);
+    CHECK_STR(sql_ini_get(ini, "default", "key9999"), "9999");
+    sql_ini_free(ini);
+
+    owl_buf_puts(&text, "one = more\n");
+    CHECK(sql_ini_parse(text.data, text.len, err, sizeof err) == NULL);
+    CHECK_STR(err, "line 10001: more than 10000 sections and options");
+    owl_buf_free(&text);
 }
 
 static void test_ini_empty_and_crlf(void)
@@ -374,6 +393,7 @@ int main(void)
     UNIT_RUN(test_ini_nested_values);
     UNIT_RUN(test_ini_later_value_wins);
     UNIT_RUN(test_ini_errors);
+    UNIT_RUN(test_ini_entry_limit);
     UNIT_RUN(test_ini_empty_and_crlf);
     UNIT_RUN(test_resolve_environment);
     UNIT_RUN(test_resolve_profiles);
