@@ -11,7 +11,8 @@
  *          every value double-quoted with inner quotes doubled, NULL as an
  *          empty unquoted field, so NULL and '' stay apart.
  *   json   JSON Lines: one object per row keyed by column name, values as
- *          strings, NULL as null.
+ *          strings, NULL as null. A repeated column name gets its position
+ *          appended ("a_2"), because object keys must be unique.
  *
  * The table format keeps every row in memory until the end of the result;
  * csv and json stream each page.
@@ -31,6 +32,7 @@ struct sql_printer {
     bool have_columns;
     size_t column_count;
     char **names;
+    char **json_keys; /* names, made unique for JSON objects */
     bool *numeric;
     char ***rows; /* table format: cells as displayed, "" for NULL */
     size_t row_count, row_cap;
@@ -73,6 +75,9 @@ void sql_printer_free(sql_printer *printer)
     for (size_t c = 0; c < printer->column_count; c++)
         free(printer->names[c]);
     free(printer->names);
+    for (size_t c = 0; printer->json_keys && c < printer->column_count; c++)
+        free(printer->json_keys[c]);
+    free(printer->json_keys);
     free(printer->numeric);
     free(printer);
 }
@@ -186,6 +191,28 @@ static void csv_row(FILE *out, size_t count, const char *const *values)
     fputc('\n', out);
 }
 
+/*
+ * Returns the JSON object keys for columns named names: each name, and for a
+ * name an earlier column already has (SELECT 1 AS a, 2 AS a), the name with
+ * "_" and the column's 1-based position, so no value is lost.
+ */
+static char **json_keys(char **names, size_t count)
+{
+    char **keys = calloc(count ? count : 1, sizeof *keys);
+    if (!keys)
+        abort();
+    for (size_t c = 0; c < count; c++) {
+        bool repeated = false;
+        for (size_t earlier = 0; earlier < c && !repeated; earlier++)
+            repeated = strcmp(names[earlier], names[c]) == 0;
+        int rc = repeated ? asprintf(&keys[c], "%s_%zu", names[c], c + 1)
+                          : asprintf(&keys[c], "%s", names[c]);
+        if (rc < 0)
+            abort();
+    }
+    return keys;
+}
+
 /* Takes the columns from ResultSetMetadata.ColumnInfo; false with err on a wrong shape. */
 static bool printer_columns(sql_printer *printer, json_t *result_set, char *err, size_t errlen)
 {
@@ -217,6 +244,7 @@ static bool printer_columns(sql_printer *printer, json_t *result_set, char *err,
         numeric[c] = type && type_numeric(type);
     }
     printer->names = names;
+    printer->json_keys = json_keys(names, count);
     printer->numeric = numeric;
     printer->column_count = count;
     printer->have_columns = true;
@@ -237,7 +265,7 @@ static void printer_row(sql_printer *printer, const char **values)
     if (printer->format == SQL_FORMAT_JSON) {
         json_t *object = json_object();
         for (size_t c = 0; c < count; c++)
-            json_object_set_new(object, printer->names[c],
+            json_object_set_new(object, printer->json_keys[c],
                                 values[c] ? json_string(values[c]) : json_null());
         char *line = json_dumps(object, JSON_COMPACT | JSON_PRESERVE_ORDER);
         if (!line)

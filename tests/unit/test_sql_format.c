@@ -158,6 +158,21 @@ static void test_printer_json(void)
     free(text);
 }
 
+static void test_printer_json_repeated_names(void)
+{
+    const char *pages[] = {
+        "{\"ResultSet\": {\"Rows\": [{\"Data\": [{\"VarCharValue\": \"a\"}, {\"VarCharValue\": \"a\"}]},"
+        " {\"Data\": [{\"VarCharValue\": \"1\"}, {\"VarCharValue\": \"2\"}]}],"
+        " \"ResultSetMetadata\": {\"ColumnInfo\": [{\"Name\": \"a\", \"Type\": \"integer\"},"
+        " {\"Name\": \"a\", \"Type\": \"integer\"}]}}}"};
+    char err[256];
+    size_t rows;
+    char *text = print_pages(SQL_FORMAT_JSON, pages, 1, &rows, err, sizeof err);
+    CHECK_INT(rows, 1);
+    CHECK_STR(text, "{\"a\":\"1\",\"a_2\":\"2\"}\n");
+    free(text);
+}
+
 static void test_printer_empty_result(void)
 {
     const char *pages[] = {
@@ -258,6 +273,7 @@ int main(void)
     UNIT_RUN(test_printer_table_wide_characters);
     UNIT_RUN(test_printer_csv);
     UNIT_RUN(test_printer_json);
+    UNIT_RUN(test_printer_json_repeated_names);
     UNIT_RUN(test_printer_empty_result);
     UNIT_RUN(test_printer_bad_shapes);
     UNIT_RUN(test_format_parse);
