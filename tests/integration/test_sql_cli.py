@@ -455,3 +455,17 @@ def test_repl_runs_statements_and_keeps_history(results, tmp_path):
     assert oct(history.stat().st_mode & 0o777) == "0o600"
     lines = history.read_text().splitlines()
     assert lines[1:] == ["SELECT\\0401\\040AS\\040a,\\012'x'\\040AS\\040b;", "SELEC\\0401;"]
+
+
+def test_progress_line_on_terminal(results, tmp_path):
+    # About 0.5 s of engine time: long enough for GetQueryExecution to see RUNNING.
+    terminal = Terminal(["--output-location", RESULTS, "-e",
+                         "SELECT count(*) AS n FROM UNNEST(sequence(1, 20000)) AS a(x) "
+                         "CROSS JOIN UNNEST(sequence(1, 20000)) AS b(y)"],
+                        sql_env(tmp_path, results, TERM="dumb"))
+    terminal.read_until(b"(1 row)")
+    assert terminal.wait() == 0
+    assert re.search(rb"\r\x1b\[KRUNNING  \d+\.\d s  0 B scanned", terminal.output), \
+        terminal.output
+    # The progress line is erased before the table is printed.
+    assert b"\r\x1b[K         n\r\n-----------\r\n 400000000\r\n" in terminal.output
