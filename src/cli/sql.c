@@ -241,7 +241,9 @@ static int run_repl(sql_session *session, const sql_settings *settings)
     history(entries, &event, H_SETSIZE, HISTORY_MAX);
     if (path)
         history(entries, &event, H_LOAD, path);
-    EditLine *editor = el_init("owlery", stdin, stdout, stderr);
+    /* With results redirected to a file, the prompt and the typed text stay on the terminal. */
+    FILE *screen = isatty(STDOUT_FILENO) ? stdout : stderr;
+    EditLine *editor = el_init("owlery", stdin, screen, stderr);
     el_set(editor, EL_EDITOR, "emacs");
     el_set(editor, EL_SIGNAL, 0);
     el_set(editor, EL_PROMPT, repl_prompt);

@@ -11,10 +11,12 @@
 #include "cli/sql.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 /* One shared file: its path, whether it exists, and its parsed contents. */
 typedef struct shared_file {
@@ -49,10 +51,20 @@ static const char *env(const char *name)
     return value && *value ? value : NULL;
 }
 
+/* Returns the home folder: HOME, else the user's entry in the password database. */
+static const char *home_dir(void)
+{
+    const char *home = env("HOME");
+    if (home)
+        return home;
+    struct passwd *user = getpwuid(getuid());
+    return user && user->pw_dir && *user->pw_dir ? user->pw_dir : NULL;
+}
+
 /* Returns variable's path with a leading "~/" expanded, or ~/.aws/<name> when it is unset. */
 static char *file_path(const char *variable, const char *name)
 {
-    const char *home = env("HOME");
+    const char *home = home_dir();
     const char *path = env(variable);
     char *out;
     if (path && strncmp(path, "~/", 2) == 0 && home) {
