@@ -1,8 +1,8 @@
 /*
  * Settings of owlery sql, resolved from the command line, the environment
- * and the shared config and credentials files in the order the AWS CLI v2
- * uses (botocore's session and credential provider chain); see
- * sql_settings_resolve() in sql.h for the order.
+ * and the shared config and credentials files. The order is the one the AWS
+ * CLI v2 uses (botocore's session and credential provider chain), and
+ * sql_settings_resolve() in sql.h lists it.
  *
  * Only static keys are supported. A profile that gets its credentials from
  * role_arn, credential_process or IAM Identity Center (sso_*) is reported
@@ -136,8 +136,8 @@ static char *config_section(const sql_ini *config, const char *profile)
 }
 
 /*
- * Takes the keys of profile from section of file when it has any. Returns
- * false with an error only for partial keys; *found tells whether keys came.
+ * Takes the keys of profile from section of file when it has any, and sets
+ * *found when it did. Returns false with an error only for partial keys.
  */
 static bool keys_from_file(const shared_file *file, const char *section, const char *profile,
                            sql_settings *out, bool *found, char *err, size_t errlen)
