@@ -210,6 +210,8 @@ static int fetch_results(sql_session *session, const char *id, size_t *rows)
     bool first = true;
     do {
         if (sql_run_take_interrupt()) {
+            fprintf(session->err, "owlery sql: reading the results of query %s was interrupted\n",
+                    id);
             code = SQL_EXIT_INTERRUPTED;
             break;
         }
@@ -244,7 +246,8 @@ static int fetch_results(sql_session *session, const char *id, size_t *rows)
         first = false;
     } while (token);
     free(token);
-    *rows = sql_printer_finish(printer);
+    /* A table is printed only whole: rows of a failed or interrupted read stay unprinted. */
+    *rows = code == SQL_EXIT_OK ? sql_printer_finish(printer) : 0;
     sql_printer_free(printer);
     fflush(session->out);
     return code;

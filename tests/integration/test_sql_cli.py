@@ -469,3 +469,20 @@ def test_progress_line_on_terminal(results, tmp_path):
         terminal.output
     # The progress line is erased before the table is printed.
     assert b"\r\x1b[K         n\r\n-----------\r\n 400000000\r\n" in terminal.output
+
+
+def test_ctrl_c_while_paging_prints_no_table(results, tmp_path):
+    # A million rows are a thousand GetQueryResults pages, several seconds of paging.
+    process = subprocess.Popen(
+        [OWLERY, "sql", "--output-location", RESULTS, "-e",
+         "SELECT n FROM UNNEST(sequence(1, 1000000)) AS t(n)"],
+        env=sql_env(tmp_path, results), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    while "operation=GetQueryResults" not in results.log() and time.time() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert stdout == ""
+    assert re.fullmatch(rf"owlery sql: reading the results of query {UUID} was interrupted\n",
+                        stderr), stderr
