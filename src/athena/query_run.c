@@ -791,7 +791,10 @@ void athena_query_run(athena_query_job *job, engine_db *db)
     if (!run.failure) {
         athena_query_mark_final(job->store, job->id, "SUCCEEDED", NULL, 0, stats.engine_ms,
                                 stats.bytes_scanned);
-    } else if (strncmp(run.failure, "USER_CANCELLED", 14) == 0) {
+    } else if (strncmp(run.failure, "USER_CANCELLED", 14) == 0 ||
+               atomic_load(&job->cancel_requested)) {
+        /* A stop can interrupt DuckDB in any step, and some steps report that
+         * as GENERIC_INTERNAL_ERROR, so a failure after a stop is a cancel. */
         athena_query_mark_final(job->store, job->id, "CANCELLED", NULL, 0, stats.engine_ms, 0);
     } else {
         athena_query_mark_final(job->store, job->id, "FAILED", run.failure, run.category,

@@ -9,6 +9,8 @@
 
 int owl_cli_serve(int argc, char **argv);
 int owl_cli_account(int argc, char **argv);
+/* owlery sql: the Athena SQL client (src/cli/sql.c). */
+int owl_cli_sql(int argc, char **argv);
 
 /* Opens the state store with every module's schema; NULL with a message in err. */
 owl_store *owl_cli_open_store(const char *data_dir, char *err, size_t errlen);

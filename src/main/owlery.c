@@ -1,6 +1,6 @@
 /*
- * owlery: the service endpoint (serve) and account administration. The
- * subcommands live in src/cli.
+ * owlery: the service endpoint (serve), account administration, the SQL
+ * client (sql) and the demo. The subcommands live in src/cli.
  */
 #include "cli/cli.h"
 
@@ -43,7 +43,7 @@ static void usage(FILE *out)
             "commands:\n"
             "  serve     run the AWS-compatible service endpoint\n"
             "  account   create and list accounts (owlery account --help)\n"
-            "  sql       run SQL through Athena (not built yet)\n"
+            "  sql       run SQL through the Athena API (owlery sql --help)\n"
             "  demo      run the cross-account demo (scripts/demo of the source tree)\n");
 }
 
@@ -64,11 +64,8 @@ int main(int argc, char **argv)
         return owl_cli_account(argc - 1, argv + 1);
     if (strcmp(command, "demo") == 0)
         return run_demo(argv[0]);
-    if (strcmp(command, "sql") == 0) {
-        fprintf(stderr, "owlery sql: not built yet in this version; use the AWS CLI's athena "
-                        "start-query-execution and get-query-results\n");
-        return 1;
-    }
+    if (strcmp(command, "sql") == 0)
+        return owl_cli_sql(argc - 1, argv + 1);
     fprintf(stderr, "owlery: unknown command \"%s\"\n", command);
     usage(stderr);
     return 2;
