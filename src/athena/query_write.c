@@ -16,15 +16,18 @@
  */
 #include "athena/query.h"
 
+#include "common/log.h"
 #include "common/util.h"
 #include "s3/internal_read.h"
 #include "thrift/protocol.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Partitions per addPartitions call. */
@@ -182,7 +185,11 @@ static bool write_parquet(athena_ddl *d, const char *select, const char *uri, ui
 {
     const char *data_dir = owl_store_data_dir(d->run->job->store);
     owl_buf path = OWL_BUF_INIT;
-    owl_buf_printf(&path, "%s/athena-results/%s.parquet", data_dir, d->run->job->id);
+    owl_buf_printf(&path, "%s/athena-results", data_dir);
+    /* A CTAS can be the first statement a fresh data directory sees. */
+    if (mkdir(path.data, 0700) != 0 && errno != EEXIST)
+        owl_log_warn("event=athena_results_dir_failed path=%s errno=%d", path.data, errno);
+    owl_buf_printf(&path, "/%s.parquet", d->run->job->id);
     engine_query_options options = {.default_catalog = d->run->job->catalog,
                                     .default_database = d->run->job->database};
     char *err = NULL;

@@ -4,6 +4,7 @@ asks a real owlery-metastore over Thrift. Every statement runs as the
 producer's own user; data objects are put into and read from owlery's S3."""
 
 import json
+import os
 import re
 import time
 
@@ -11,7 +12,7 @@ import pytest
 
 from conftest import PRODUCER_KEY, client
 from test_connector import (connector_zip, create_execution_role, deploy, hms,  # noqa: F401
-                            metastore)
+                            metastore, thrift_client)
 
 FUNCTION = "hms-ddl"
 CATALOG = "ehms"
@@ -359,6 +360,20 @@ def test_ctas_default_location(ath, server):
     assert rows == [["value               "], ["part                "]]
     rows, _, _ = ok(ath, "SHOW PARTITIONS sales.cased")
     assert rows == [["part=p"]]
+
+
+def test_ctas_as_first_statement_of_a_data_directory(ath, server, metastore, hms):
+    # The database comes straight from the metastore, so no earlier statement
+    # has created the folder for results in owlery's data directory.
+    hms_client, transport = thrift_client(hms, metastore.port)
+    hms_client.create_database(hms[1].Database("fresh", "", "s3://athena-test/fresh", {}))
+    transport.close()
+    assert not os.path.exists(os.path.join(server.data_dir, "athena-results"))
+    rows, _, _ = ok(ath, "CREATE TABLE fresh.t WITH (partitioned_by = ARRAY['p']) "
+                         "AS SELECT 1 AS a, 'x' AS p")
+    assert rows == [["rows"], ["1"]]
+    rows, _, _ = ok(ath, "SELECT a, p FROM ehms.fresh.t")
+    assert rows == [["a", "p"], ["1", "x"]]
 
 
 def test_ctas_denied_writing_location(ath, server):
