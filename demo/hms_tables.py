@@ -6,7 +6,8 @@ s3://athena-test/lambda/dataset/:
 
   airports        airports.csv, quoted CSV with a header (OpenCSVSerde)
   weather         seattle-weather.csv, plain CSV with a header (LazySimpleSerDe)
-  flights         flights-3m.parquet, one unpartitioned Parquet file
+  flights_raw     flights-3m.parquet as published, one Parquet file; the demo
+                  turns it into table flights, partitioned by month, with CTAS
   flights_hourly  no data: one partition per hour of 2001, so that listing
                   its partitions in one response passes the connector's 4 MiB
                   spill threshold
@@ -88,7 +89,7 @@ def demo_tables(ttypes, database):
         {"field.delim": ",", "serialization.format": ","})
     flight_columns = [("date", "timestamp"), ("delay", "bigint"), ("distance", "bigint"),
                       ("origin", "string"), ("destination", "string")]
-    flights = storage(ttypes, flight_columns, f"{DATASET}/flights",
+    flights = storage(ttypes, flight_columns, f"{DATASET}/flights-raw",
                       PARQUET_INPUT, PARQUET_OUTPUT, PARQUET_SERDE, {})
     hourly = storage(ttypes, flight_columns, f"{DATASET}/flights_hourly",
                      PARQUET_INPUT, PARQUET_OUTPUT, PARQUET_SERDE, {})
@@ -96,8 +97,8 @@ def demo_tables(ttypes, database):
     tables = [
         external_table(ttypes, database, "airports", airports, comment="US airports"),
         external_table(ttypes, database, "weather", weather, comment="Seattle daily weather"),
-        external_table(ttypes, database, "flights", flights,
-                       comment="US domestic flights, January to June 2001"),
+        external_table(ttypes, database, "flights_raw", flights,
+                       comment="US domestic flights, January to June 2001, as published"),
         external_table(ttypes, database, "flights_hourly", hourly,
                        partition_keys=[("dt", "string"), ("hour", "string")],
                        comment="partitions only: one per hour of 2001"),

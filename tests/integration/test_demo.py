@@ -120,11 +120,21 @@ def test_demo_metadata_after_grant(demo):
     assert tables == [["airports", "EXTERNAL_TABLE", "7"],
                       ["flights", "EXTERNAL_TABLE", "5"],
                       ["flights_hourly", "EXTERNAL_TABLE", "5"],
+                      ["flights_raw", "EXTERNAL_TABLE", "5"],
                       ["weather", "EXTERNAL_TABLE", "6"]]
 
     columns = command_output(after, "--table-name flights ").splitlines()
     assert columns == ["date\ttimestamp", "delay\tbigint", "distance\tbigint",
                        "origin\tstring", "destination\tstring"]
+
+
+def test_demo_flights_partitioned_by_ctas(demo):
+    run, _ = demo
+    ctas = command_output(run.stdout, "AS SELECT date, delay").splitlines()
+    assert [line.strip() for line in ctas[:3]] == ["rows", "---------", "3000000"]
+    listing = command_output(run.stdout, "s3 ls s3://athena-test/lambda/dataset/flights/")
+    assert [line.split()[-1] for line in listing.splitlines()] == [
+        f"month={m}/" for m in range(1, 8)]
 
 
 def test_demo_big_listing_spills(demo):
