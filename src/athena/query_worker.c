@@ -1,8 +1,15 @@
 /*
- * The pool that runs query executions: QUERY_WORKERS threads, each with
- * its own engine_db (an engine_db serves one query at a time), fed from a
- * FIFO queue of at most QUERY_QUEUE_MAX jobs. StartQueryExecution returns
+ * The pool that runs query executions: a fixed number of worker threads,
+ * each with its own engine_db (an engine_db serves one query at a time),
+ * fed from a FIFO queue of bounded length. StartQueryExecution returns
  * TooManyRequestsException when the queue is full.
+ *
+ * Settings, read from the environment of owlery serve when the pool starts:
+ *   OWLERY_QUERY_WORKERS       worker threads, 1-64 (default 2)
+ *   OWLERY_QUERY_QUEUE_MAX     queued queries, 1-100000 (default 100)
+ *   OWLERY_QUERY_MEMORY_LIMIT  DuckDB memory_limit of each worker, such as
+ *                              "2GB" (default: physical memory divided by
+ *                              twice the number of workers)
  *
  * Stopping: a queued job leaves the queue; a running job gets its
  * cancel_requested flag and, while it is inside engine_query_run(),
@@ -16,9 +23,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define QUERY_WORKERS 2
-#define QUERY_QUEUE_MAX 100
+#define QUERY_WORKERS_DEFAULT 2
+#define QUERY_WORKERS_MAX 64
+#define QUERY_QUEUE_DEFAULT 100
+#define QUERY_QUEUE_LIMIT 100000
 
 typedef struct query_worker {
     pthread_t thread;
@@ -32,7 +42,9 @@ static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_wake = PTHREAD_COND_INITIALIZER;
 static athena_query_job *queue_head, *queue_tail;
 static size_t queue_length;
-static query_worker workers[QUERY_WORKERS];
+static query_worker workers[QUERY_WORKERS_MAX];
+static int worker_count = QUERY_WORKERS_DEFAULT;
+static int queue_max = QUERY_QUEUE_DEFAULT;
 static owl_store *pool_store;
 
 void athena_query_job_free(athena_query_job *job)
@@ -88,13 +100,54 @@ static void fail_orphans(void)
     owl_store_release(pool_store, db);
 }
 
+/* Reads the integer environment variable name, keeping fallback when it is unset or invalid. */
+static int env_int(const char *name, int fallback, int min, int max)
+{
+    const char *text = getenv(name);
+    if (!text || !*text)
+        return fallback;
+    char *end;
+    long value = strtol(text, &end, 10);
+    if (*end || value < min || value > max) {
+        owl_log_warn("event=athena_setting_invalid name=%s value=\"%.40s\" expected=%d-%d "
+                     "used=%d",
+                     name, text, min, max, fallback);
+        return fallback;
+    }
+    return (int)value;
+}
+
 static void pool_start(void)
 {
     fail_orphans();
-    for (int i = 0; i < QUERY_WORKERS; i++) {
+    worker_count = env_int("OWLERY_QUERY_WORKERS", QUERY_WORKERS_DEFAULT, 1, QUERY_WORKERS_MAX);
+    queue_max = env_int("OWLERY_QUERY_QUEUE_MAX", QUERY_QUEUE_DEFAULT, 1, QUERY_QUEUE_LIMIT);
+    char memory_limit[32];
+    const char *configured = getenv("OWLERY_QUERY_MEMORY_LIMIT");
+    if (configured && *configured) {
+        snprintf(memory_limit, sizeof memory_limit, "%.31s", configured);
+    } else {
+        long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGE_SIZE);
+        unsigned long long total_mb =
+            pages > 0 && page_size > 0 ? (unsigned long long)pages * page_size >> 20 : 4096;
+        snprintf(memory_limit, sizeof memory_limit, "%lluMB",
+                 total_mb / (2ULL * (unsigned)worker_count));
+    }
+    for (int i = 0; i < worker_count; i++) {
         char *err = NULL;
-        engine_db_options options = {0};
+        engine_db_options options = {.memory_limit = memory_limit};
         workers[i].db = engine_db_open(&options, &err);
+        if (!workers[i].db && configured && *configured) {
+            /* A limit DuckDB does not accept must not leave the pool without workers. */
+            char quoted[600];
+            owl_log_error("event=athena_setting_invalid name=OWLERY_QUERY_MEMORY_LIMIT "
+                          "value=\"%.31s\" error=%s used=default",
+                          configured, owl_log_quote(quoted, sizeof quoted, err ? err : ""));
+            free(err);
+            err = NULL;
+            options.memory_limit = NULL;
+            workers[i].db = engine_db_open(&options, &err);
+        }
         if (!workers[i].db) {
             owl_log_error("event=athena_engine_open_failed worker=%d error=\"%s\"", i,
                           err ? err : "");
@@ -107,8 +160,8 @@ static void pool_start(void)
             workers[i].db = NULL;
         }
     }
-    owl_log_info("event=athena_query_pool_started workers=%d queue_max=%d", QUERY_WORKERS,
-                 QUERY_QUEUE_MAX);
+    owl_log_info("event=athena_query_pool_started workers=%d queue_max=%d memory_limit=%s",
+                 worker_count, queue_max, memory_limit);
 }
 
 void athena_query_pool_init(owl_store *store)
@@ -123,7 +176,7 @@ void athena_query_pool_init(owl_store *store)
 bool athena_query_submit(athena_query_job *job)
 {
     pthread_mutex_lock(&pool_lock);
-    if (queue_length >= QUERY_QUEUE_MAX) {
+    if (queue_length >= (size_t)queue_max) {
         pthread_mutex_unlock(&pool_lock);
         return false;
     }
@@ -159,7 +212,7 @@ bool athena_query_cancel(const char *id, bool *was_queued)
         *was_queued = true;
         return true;
     }
-    for (int i = 0; i < QUERY_WORKERS; i++) {
+    for (int i = 0; i < worker_count; i++) {
         athena_query_job *job = workers[i].job;
         if (!job || strcmp(job->id, id) != 0)
             continue;
@@ -175,7 +228,7 @@ bool athena_query_cancel(const char *id, bool *was_queued)
 
 static query_worker *worker_of(athena_query_job *job)
 {
-    for (int i = 0; i < QUERY_WORKERS; i++)
+    for (int i = 0; i < worker_count; i++)
         if (workers[i].job == job)
             return &workers[i];
     return NULL;
