@@ -16,6 +16,8 @@ import hashlib
 import json
 import os
 import random
+import shutil
+import tempfile
 import threading
 import time
 
@@ -148,11 +150,16 @@ class Worker:
 
 
 @pytest.fixture
-def scenario(tmp_path):
-    scenario = harness.Scenario(tmp_path).start()
+def scenario():
+    # A work folder that others may search, unlike pytest's own, so owlery
+    # serve runs function instances as nobody, as in production.
+    work_dir = tempfile.mkdtemp(prefix="owlery-load-", dir="/tmp")
+    os.chmod(work_dir, 0o711)
+    scenario = harness.Scenario(work_dir).start()
     yield scenario
     status = scenario.stop()
     assert status == 0, "owlery serve did not exit cleanly:\n" + scenario.server.log()[-4000:]
+    shutil.rmtree(work_dir, ignore_errors=True)
 
 
 def print_report(recorder, elapsed, peak_kib):
