@@ -196,8 +196,15 @@ static json_t *hive_call(aws_call *call, const athena_metastore *metastore, cons
     json_t *envelope = json_pack(
         "{s:{s:s, s:s, s:s}, s:s, s:O}", "requestContext", "id", request_id, "principal",
         caller->arn, "account", caller->account_id, "apiName", api_name, "apiRequest", api_request);
-    char *payload = json_dumps(envelope, JSON_COMPACT);
+    char *payload = envelope ? json_dumps(envelope, JSON_COMPACT) : NULL;
     json_decref(envelope);
+    if (!payload) {
+        /* json_pack() refuses strings that are not UTF-8. */
+        athena_error_metadata(call, "Cannot encode the %s request for the metadata function %s "
+                                    "of data catalog %s",
+                              api_name, metastore->function_arn, metastore->catalog.name);
+        return NULL;
+    }
 
     lambda_caller_result result;
     bool ran = athena_metastore_invoke(call, metastore, api_name, payload, &result);

@@ -974,6 +974,8 @@ static bool alter_struct(athena_ddl *d, json_t *table, thrift_value *raw)
         return true;
     }
     default:
+        athena_run_fail(d->run, ATHENA_ERROR_SYSTEM,
+                        "INTERNAL_ERROR: ALTER TABLE operation %d has no handler", (int)d->stmt.op);
         return false;
     }
 }
@@ -1056,6 +1058,7 @@ static bool msck_repair(athena_ddl *d)
     const char *location = athena_ddl_parameter(table, "location");
     char *bucket = NULL, *prefix = NULL;
     bool ok = key_count == 0 || athena_s3_location_split(location, &bucket, &prefix);
+    bool duplicate = false;
     if (!ok)
         athena_run_fail(d->run, ATHENA_ERROR_USER,
                         "HIVE_METASTORE_ERROR: location %s of table %s.%s is not an S3 URI",
@@ -1104,12 +1107,10 @@ static bool msck_repair(athena_ddl *d)
         for (size_t k = 0; k < key_count; k++)
             free(values[k]);
         if (json_array_size(batch) == ADD_BATCH) {
-            bool duplicate;
             ok = athena_ddl_add_partitions(d, batch, &duplicate);
             batch = json_array();
         }
     }
-    bool duplicate = false;
     if (ok)
         ok = athena_ddl_add_partitions(d, json_incref(batch), &duplicate);
     if (duplicate)
@@ -1193,6 +1194,11 @@ void athena_run_statement(athena_run *run, engine_stmt_kind kind, engine_query_s
             break;
         }
     }
+    if (!ok && !run->failure)
+        /* Every failing path records its reason; a missing one must not read as success. */
+        athena_run_fail(run, ATHENA_ERROR_SYSTEM,
+                        "INTERNAL_ERROR: the %s statement failed without a recorded reason",
+                        engine_stmt_kind_name(kind));
     if (ok && !table_result)
         put_ddl_result(&d);
     owl_log_info("event=athena_statement query_execution_id=%s kind=%s catalog=%s ok=%d",

@@ -328,7 +328,7 @@ static bool fetch_filtered_partitions(athena_run *run, const athena_metastore *m
     json_decref(request);
     if (!response) {
         char quoted_filter[600], quoted_message[1200];
-        owl_log_info("event=athena_partition_filter_failed query_execution_id=%s table=%s.%s.%s "
+        owl_log_warn("event=athena_partition_filter_failed query_execution_id=%s table=%s.%s.%s "
                      "filter=%s error=%s",
                      run->job->id, ref->catalog, ref->database, ref->table,
                      owl_log_quote(quoted_filter, sizeof quoted_filter, filter),
