@@ -32,7 +32,7 @@
 #define EXECUTION_COLUMNS                                                                         \
     "id, account_id, region, workgroup, query, catalog, database, output_location, "              \
     "statement_type, state, reason, error_category, submitted_ms, started_ms, completed_ms, "     \
-    "engine_ms, scanned_bytes"
+    "engine_ms, scanned_bytes, execution_parameters"
 
 static const char *column_text(sqlite3_stmt *stmt, int i)
 {
@@ -98,6 +98,12 @@ static json_t *execution_from_row(sqlite3_stmt *stmt)
         "EngineVersion", "SelectedEngineVersion", "AUTO", "EffectiveEngineVersion",
         "Athena engine version 3");
     owl_buf_free(&output);
+    const char *parameters = column_text(stmt, 17);
+    json_t *list = parameters ? json_loads(parameters, 0, NULL) : NULL;
+    if (json_is_array(list))
+        json_object_set_new(execution, "ExecutionParameters", list);
+    else
+        json_decref(list);
     return execution;
 }
 
@@ -243,13 +249,88 @@ static bool body_object(aws_call *call, json_t *body, const char *key, json_t **
     return true;
 }
 
+/*
+ * Replaces each ? placeholder of sql (outside string literals, quoted
+ * identifiers and comments) by the next of parameters, as text. Returns
+ * the number of placeholders found; out holds the result only when it
+ * equals the number of parameters.
+ */
+static size_t bind_parameters(const char *sql, json_t *parameters, owl_buf *out)
+{
+    size_t count = 0, available = json_array_size(parameters);
+    for (const char *p = sql; *p; p++) {
+        if (*p == '\'' || *p == '"') {
+            /* A doubled quote inside stays inside. */
+            char quote = *p;
+            owl_buf_putc(out, *p);
+            for (p++; *p; p++) {
+                owl_buf_putc(out, *p);
+                if (*p == quote && p[1] == quote)
+                    owl_buf_putc(out, *++p);
+                else if (*p == quote)
+                    break;
+            }
+            if (!*p)
+                break;
+        } else if (p[0] == '-' && p[1] == '-') {
+            for (; *p && *p != '\n'; p++)
+                owl_buf_putc(out, *p);
+            if (!*p)
+                break;
+            owl_buf_putc(out, *p);
+        } else if (p[0] == '/' && p[1] == '*') {
+            const char *end = strstr(p + 2, "*/");
+            size_t len = end ? (size_t)(end + 2 - p) : strlen(p);
+            owl_buf_append(out, p, len);
+            p += len - 1;
+        } else if (*p == '?') {
+            if (count < available)
+                owl_buf_puts(out, json_string_value(json_array_get(parameters, count)));
+            count++;
+        } else {
+            owl_buf_putc(out, *p);
+        }
+    }
+    return count;
+}
+
+/*
+ * Reads ExecutionParameters (1 or more strings of 1-1024 characters) into
+ * *out (a new reference, NULL when absent). Returns false after an error reply.
+ */
+static bool execution_parameters(aws_call *call, json_t *body, json_t **out)
+{
+    *out = NULL;
+    json_t *list = json_object_get(body, "ExecutionParameters");
+    if (!list || json_is_null(list))
+        return true;
+    if (!json_is_array(list) || json_array_size(list) == 0) {
+        athena_error_invalid(call, "executionParameters must be a list of 1 or more strings");
+        return false;
+    }
+    size_t i;
+    json_t *item;
+    json_array_foreach(list, i, item) {
+        size_t len = json_is_string(item) ? json_string_length(item) : 0;
+        if (len < 1 || len > 1024 || strlen(json_string_value(item)) != len) {
+            athena_error_invalid(call, "executionParameters[%zu] must be a string of 1 to 1024 "
+                                       "characters",
+                                 i);
+            return false;
+        }
+    }
+    *out = json_incref(list);
+    return true;
+}
+
 void athena_start_query_execution(aws_call *call)
 {
     json_t *body = athena_request_body(call);
     if (!body)
         return;
     const char *query, *workgroup, *token, *catalog = NULL, *database = NULL, *output = NULL;
-    json_t *context, *result_configuration;
+    json_t *context, *result_configuration, *parameters = NULL;
+    owl_buf bound = OWL_BUF_INIT;
     if (!athena_body_string(call, body, "QueryString", "queryString", 1, QUERY_STRING_MAX, true,
                             &query) ||
         !athena_body_string(call, body, "WorkGroup", "workGroup", 1, ATHENA_WORKGROUP_NAME_MAX,
@@ -269,6 +350,17 @@ void athena_start_query_execution(aws_call *call)
         goto out;
     if (!workgroup)
         workgroup = ATHENA_PRIMARY_WORKGROUP;
+    if (!execution_parameters(call, body, &parameters))
+        goto out;
+    if (parameters) {
+        size_t placeholders = bind_parameters(query, parameters, &bound);
+        if (placeholders != json_array_size(parameters)) {
+            athena_error_invalid(call, "The query has %zu parameter placeholders (?) but "
+                                       "executionParameters has %zu values",
+                                 placeholders, json_array_size(parameters));
+            goto out;
+        }
+    }
 
     /* Authorize on the work group, then check that it exists. */
     if (!athena_authorize(call, "athena:StartQueryExecution", "workgroup", workgroup))
@@ -321,7 +413,7 @@ void athena_start_query_execution(aws_call *call)
     snprintf(job->region, sizeof job->region, "%s", call->region);
     snprintf(job->request_id, sizeof job->request_id, "%s", call->req->request_id);
     snprintf(job->remote_addr, sizeof job->remote_addr, "%s", call->req->remote_addr);
-    job->sql = athena_strdup(query);
+    job->sql = athena_strdup(parameters ? (bound.data ? bound.data : "") : query);
     job->catalog = athena_strdup(catalog ? catalog : ATHENA_DEFAULT_CATALOG);
     job->database = database ? athena_strdup(database) : NULL;
     size_t output_len = strlen(output);
@@ -334,16 +426,18 @@ void athena_start_query_execution(aws_call *call)
 
     char submitted[32];
     snprintf(submitted, sizeof submitted, "%lld", (long long)owl_now_ms());
+    char *parameters_text = parameters ? json_dumps(parameters, JSON_COMPACT) : NULL;
     const char *params[] = {job->id, call->identity->account_id, call->region, workgroup,
                             query, job->catalog, job->database, job->output_location,
-                            statement_type(query), token, submitted};
+                            statement_type(query), token, submitted, parameters_text};
     int rc = owl_store_exec(db,
                             "INSERT INTO athena_query_executions (id, account_id, region, "
                             "workgroup, query, catalog, database, output_location, "
                             "statement_type, state, client_token, submitted_ms, engine_ms, "
-                            "scanned_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                            "'QUEUED', ?10, ?11, 0, 0)",
-                            11, params);
+                            "scanned_bytes, execution_parameters) VALUES (?1, ?2, ?3, ?4, ?5, "
+                            "?6, ?7, ?8, ?9, 'QUEUED', ?10, ?11, 0, 0, ?12)",
+                            12, params);
+    free(parameters_text);
     if (rc != SQLITE_OK) {
         athena_query_job_free(job);
         athena_error_store(call);
@@ -365,6 +459,8 @@ void athena_start_query_execution(aws_call *call)
 release:
     owl_store_release(call->store, db);
 out:
+    json_decref(parameters);
+    owl_buf_free(&bound);
     json_decref(body);
 }
 
@@ -414,6 +510,37 @@ void athena_get_query_execution(aws_call *call)
         json_t *execution = execution_for_call(call, id, "athena:GetQueryExecution");
         if (execution)
             aws_call_json_result(call, 200, json_pack("{s:o}", "QueryExecution", execution));
+    }
+    json_decref(body);
+}
+
+void athena_get_query_runtime_statistics(aws_call *call)
+{
+    json_t *body = athena_request_body(call);
+    if (!body)
+        return;
+    const char *id;
+    if (athena_body_string(call, body, "QueryExecutionId", "queryExecutionId", 1, 128, true,
+                           &id)) {
+        json_t *execution = execution_for_call(call, id, "athena:GetQueryRuntimeStatistics");
+        if (execution) {
+            /* The timeline and the bytes read that GetQueryExecution also reports. */
+            json_t *statistics = json_object_get(execution, "Statistics");
+            json_t *timeline = json_object();
+            const char *keys[] = {"QueryQueueTimeInMillis", "EngineExecutionTimeInMillis",
+                                  "TotalExecutionTimeInMillis"};
+            for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+                json_t *value = json_object_get(statistics, keys[i]);
+                if (value)
+                    json_object_set(timeline, keys[i], value);
+            }
+            json_t *rows = json_pack("{s:O}", "InputBytes",
+                                     json_object_get(statistics, "DataScannedInBytes"));
+            aws_call_json_result(call, 200,
+                                 json_pack("{s:{s:o, s:o}}", "QueryRuntimeStatistics",
+                                           "Timeline", timeline, "Rows", rows));
+            json_decref(execution);
+        }
     }
     json_decref(body);
 }

@@ -294,5 +294,6 @@ void athena_batch_get_query_execution(aws_call *call);
 void athena_list_query_executions(aws_call *call);
 void athena_get_query_results(aws_call *call);
 void athena_stop_query_execution(aws_call *call);
+void athena_get_query_runtime_statistics(aws_call *call);
 
 #endif

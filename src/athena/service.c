@@ -42,6 +42,7 @@ static const owl_migration athena_migrations[] = {
         "  created_ms INTEGER NOT NULL,"
         "  PRIMARY KEY (account_id, region, name));"},
     {2, ATHENA_QUERY_MIGRATION_SQL},
+    {3, "ALTER TABLE athena_query_executions ADD COLUMN execution_parameters TEXT;"},
 };
 
 const owl_schema owl_athena_schema = {
@@ -311,6 +312,7 @@ static const athena_operation operations[] = {
     {"ListQueryExecutions", athena_list_query_executions},
     {"GetQueryResults", athena_get_query_results},
     {"StopQueryExecution", athena_stop_query_execution},
+    {"GetQueryRuntimeStatistics", athena_get_query_runtime_statistics},
 };
 
 void athena_handle(aws_call *call)

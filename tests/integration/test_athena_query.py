@@ -480,3 +480,39 @@ def test_workgroup_output_location_used(producer):
         f"s3://query-results/analysts/{query_id}.csv")
     assert producer.list_query_executions(WorkGroup="analysts")["QueryExecutionIds"] == [
         query_id]
+
+
+def test_execution_parameters_fill_placeholders(producer):
+    # Items with note red and id > 1 are ids 3 and 6; the '?' in the literal stays text.
+    query_id = producer.start_query_execution(
+        QueryString="SELECT count(*) AS n, '?' AS mark FROM ehms.sales.items "
+                    "WHERE note = ? AND id > ? -- a comment's ? stays",
+        ExecutionParameters=["'red'", "1"],
+        ResultConfiguration={"OutputLocation": RESULTS})["QueryExecutionId"]
+    execution = wait(producer, query_id)
+    assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
+    assert execution["ExecutionParameters"] == ["'red'", "1"]
+    assert execution["Query"].startswith("SELECT count(*) AS n, '?' AS mark")
+    assert rows_of(producer, query_id)[0] == [["n", "mark"], ["2", "?"]]
+
+
+def test_execution_parameters_count_must_match(producer):
+    with pytest.raises(botocore.exceptions.ClientError) as excinfo:
+        producer.start_query_execution(
+            QueryString="SELECT ? AS a, ? AS b", ExecutionParameters=["1"],
+            ResultConfiguration={"OutputLocation": RESULTS})
+    assert excinfo.value.response["Error"]["Code"] == "InvalidRequestException"
+    assert excinfo.value.response["Error"]["Message"] == (
+        "The query has 2 parameter placeholders (?) but executionParameters has 1 values")
+
+
+def test_runtime_statistics_match_execution(producer):
+    execution = run(producer, "SELECT count(*) AS n FROM ehms.sales.items")
+    assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
+    statistics = producer.get_query_runtime_statistics(
+        QueryExecutionId=execution["QueryExecutionId"])["QueryRuntimeStatistics"]
+    assert statistics["Rows"] == {"InputBytes": len(ITEMS_CSV)}
+    assert statistics["Timeline"]["EngineExecutionTimeInMillis"] == \
+        execution["Statistics"]["EngineExecutionTimeInMillis"]
+    assert statistics["Timeline"]["TotalExecutionTimeInMillis"] == \
+        execution["Statistics"]["TotalExecutionTimeInMillis"]
