@@ -21,6 +21,14 @@ extern const owl_schema owl_athena_schema;
 /* Handles one authenticated Athena call, dispatching on call->operation. */
 void athena_handle(aws_call *call);
 
+/*
+ * Stops the query workers before the store closes: running queries are
+ * interrupted and end CANCELLED, queued ones stay QUEUED and fail when the
+ * next process starts. Later StartQueryExecution calls get
+ * TooManyRequestsException.
+ */
+void athena_service_stop(void);
+
 typedef enum athena_workgroup_status {
     ATHENA_WORKGROUP_FOUND,
     ATHENA_WORKGROUP_NOT_FOUND,

@@ -46,6 +46,8 @@ static query_worker workers[QUERY_WORKERS_MAX];
 static int worker_count = QUERY_WORKERS_DEFAULT;
 static int queue_max = QUERY_QUEUE_DEFAULT;
 static owl_store *pool_store;
+static bool pool_started, pool_stopping;
+static bool thread_started[QUERY_WORKERS_MAX];
 
 void athena_query_job_free(athena_query_job *job)
 {
@@ -63,8 +65,12 @@ static void *worker_main(void *arg)
     query_worker *worker = arg;
     for (;;) {
         pthread_mutex_lock(&pool_lock);
-        while (!queue_head)
+        while (!queue_head && !pool_stopping)
             pthread_cond_wait(&pool_wake, &pool_lock);
+        if (pool_stopping) {
+            pthread_mutex_unlock(&pool_lock);
+            break;
+        }
         athena_query_job *job = queue_head;
         queue_head = job->next;
         if (!queue_head)
@@ -158,8 +164,13 @@ static void pool_start(void)
             owl_log_error("event=athena_worker_start_failed worker=%d", i);
             engine_db_close(workers[i].db);
             workers[i].db = NULL;
+            continue;
         }
+        thread_started[i] = true;
     }
+    pthread_mutex_lock(&pool_lock);
+    pool_started = true;
+    pthread_mutex_unlock(&pool_lock);
     owl_log_info("event=athena_query_pool_started workers=%d queue_max=%d memory_limit=%s",
                  worker_count, queue_max, memory_limit);
 }
@@ -173,10 +184,50 @@ void athena_query_pool_init(owl_store *store)
     pthread_once(&pool_once, pool_start);
 }
 
+void athena_service_stop(void)
+{
+    pthread_mutex_lock(&pool_lock);
+    if (!pool_started) {
+        pool_stopping = true;
+        pthread_mutex_unlock(&pool_lock);
+        return;
+    }
+    pool_stopping = true;
+    int running = 0;
+    for (int i = 0; i < worker_count; i++) {
+        athena_query_job *job = workers[i].job;
+        if (!job)
+            continue;
+        running++;
+        atomic_store(&job->cancel_requested, true);
+        if (workers[i].in_engine)
+            engine_db_interrupt(workers[i].db);
+    }
+    pthread_cond_broadcast(&pool_wake);
+    pthread_mutex_unlock(&pool_lock);
+    owl_log_info("event=athena_query_pool_stopping running=%d queued=%zu", running, queue_length);
+
+    for (int i = 0; i < worker_count; i++) {
+        if (!thread_started[i])
+            continue;
+        pthread_join(workers[i].thread, NULL);
+        engine_db_close(workers[i].db);
+        workers[i].db = NULL;
+    }
+    /* Queued jobs stay QUEUED in the store; the next process fails them. */
+    while (queue_head) {
+        athena_query_job *job = queue_head;
+        queue_head = job->next;
+        athena_query_job_free(job);
+    }
+    queue_tail = NULL;
+    queue_length = 0;
+}
+
 bool athena_query_submit(athena_query_job *job)
 {
     pthread_mutex_lock(&pool_lock);
-    if (queue_length >= (size_t)queue_max) {
+    if (pool_stopping || queue_length >= (size_t)queue_max) {
         pthread_mutex_unlock(&pool_lock);
         return false;
     }

@@ -4,6 +4,7 @@
  * Opens the state store, starts the service endpoint and runs until SIGTERM
  * or SIGINT, then stops accepting, finishes in-flight requests and exits 0.
  */
+#include "athena/athena.h"
 #include "cli/cli.h"
 
 #include "common/log.h"
@@ -180,6 +181,8 @@ int owl_cli_serve(int argc, char **argv)
     /* Lambda first: stopping its instances ends invocations that HTTP requests wait on. */
     lambda_service_stop();
     http_server_stop(server);
+    /* Query workers use the store until they stop. */
+    athena_service_stop();
     owl_endpoint_free(endpoint);
     owl_store_close(store);
     close(lock_fd);
