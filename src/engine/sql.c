@@ -342,7 +342,20 @@ static void walk_collect_ctes(ref_walk *w, json_t *node) {
     }
 }
 
+/*
+ * Returns true when DuckDB could read name as a file: a name with a dot,
+ * a slash or a glob character falls through to its file readers when no
+ * table or visible CTE has it.
+ */
+static bool path_like(const char *name) {
+    return strpbrk(name, "./\\*?[{:~") != NULL;
+}
+
 static bool is_cte(const ref_walk *w, const char *name) {
+    /* A CTE of the same name may be out of scope where the name is used, so
+     * a name DuckDB could read as a file must be bound through a catalog. */
+    if (path_like(name))
+        return false;
     for (size_t i = 0; i < w->cte_count; i++)
         if (strcmp(w->cte_names[i], name) == 0)
             return true;

@@ -516,3 +516,18 @@ def test_runtime_statistics_match_execution(producer):
         execution["Statistics"]["EngineExecutionTimeInMillis"]
     assert statistics["Timeline"]["TotalExecutionTimeInMillis"] == \
         execution["Statistics"]["TotalExecutionTimeInMillis"]
+
+
+@pytest.mark.parametrize("name", ["secret.csv", "*.csv", "secret.json"])
+def test_out_of_scope_cte_name_cannot_read_local_file(producer, tmp_path, name):
+    # A CTE of the same name inside a subquery does not cover the outer
+    # reference, which DuckDB would read as a local file.
+    (tmp_path / "secret.csv").write_text("user,secret\nroot,hunter2\n")
+    (tmp_path / "secret.json").write_text('{"secret": "hunter2"}\n')
+    path = str(tmp_path / name)
+    execution = run(producer, f'SELECT * FROM (WITH "{path}" AS (SELECT 1 AS a) SELECT 1) a, '
+                              f'"{path}" b')
+    assert execution["Status"]["State"] == "FAILED"
+    reason = execution["Status"]["StateChangeReason"]
+    assert reason.startswith("TABLE_NOT_FOUND: ") or reason.startswith("INVALID_INPUT: "), reason
+    assert "hunter2" not in reason
