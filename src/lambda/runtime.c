@@ -25,7 +25,9 @@
  *     because address space also counts reserved but untouched mappings
  *     (shared libraries, thread stacks, 64 MiB glibc malloc arenas per
  *     thread), so a limit of exactly MemorySize would break small programs;
- *   - when owlery runs as root, the user nobody: the data directory (every
+ *   - when owlery runs as root, a user id of its own (from 200000, no
+ *     account of the system) in the group of nobody, so instances cannot read
+ *     each other's environment and credentials; the data directory (every
  *     account's keys, objects and state) is then private to owlery, and the
  *     package and the instance's temporary directory are the only paths the
  *     instance can reach under it. This needs every directory above the data
@@ -59,6 +61,7 @@
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,10 +134,34 @@ static struct {
     char data_dir[PATH_MAX];
     runtime_instance *instances;
     int instance_count;
-    bool drop_privileges; /* run instances as instance_uid:instance_gid */
-    uid_t instance_uid;
+    bool drop_privileges; /* run instances as their own uid and instance_gid */
+    uid_t instance_uid;   /* nobody: the fallback when no free uid is left */
     gid_t instance_gid;
+    atomic_uint next_uid_offset;
 } rt = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* The user ids of instances when owlery serve runs as root. */
+#define INSTANCE_UID_BASE 200000u
+#define INSTANCE_UID_COUNT 65536u
+
+/*
+ * Returns the user id for a new instance: one of INSTANCE_UID_COUNT ids
+ * from INSTANCE_UID_BASE that no account on the system uses, in turn, so
+ * instances running at the same time never share one and cannot read each
+ * other's environment (credentials) through /proc.
+ */
+static uid_t next_instance_uid(void)
+{
+    for (unsigned tries = 0; tries < INSTANCE_UID_COUNT; tries++) {
+        unsigned offset = atomic_fetch_add(&rt.next_uid_offset, 1) % INSTANCE_UID_COUNT;
+        uid_t uid = INSTANCE_UID_BASE + offset;
+        struct passwd entry, *found = NULL;
+        char buffer[1024];
+        if (getpwuid_r(uid, &entry, buffer, sizeof buffer, &found) == 0 && !found)
+            return uid;
+    }
+    return rt.instance_uid;
+}
 
 static void wait_until(int64_t deadline_ms)
 {
@@ -809,7 +836,7 @@ static runtime_instance *instance_start(const lambda_function *fn, const char **
     int pipe_fds[2] = {-1, -1};
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     plan.drop_privileges = rt.drop_privileges;
-    plan.uid = plan.drop_privileges ? rt.instance_uid : getuid();
+    plan.uid = plan.drop_privileges ? next_instance_uid() : getuid();
     plan.gid = plan.drop_privileges ? rt.instance_gid : getgid();
     if (mkdir(inst->tmp_dir, 0700) != 0 ||
         (plan.drop_privileges && chown(inst->tmp_dir, plan.uid, plan.gid) != 0) || devnull < 0 ||
@@ -1113,7 +1140,8 @@ static void choose_instance_user(const char *data_dir)
     rt.instance_uid = nobody->pw_uid;
     rt.instance_gid = nobody->pw_gid;
     rt.drop_privileges = true;
-    owl_log_info("event=function_isolation_on user=nobody uid=%u", (unsigned)nobody->pw_uid);
+    owl_log_info("event=function_isolation_on first_uid=%u gid=%u", INSTANCE_UID_BASE,
+                 (unsigned)nobody->pw_gid);
 }
 
 bool lambda_runtime_start(owl_store *store, const char *endpoint_url, char *err, size_t errlen)

@@ -622,20 +622,28 @@ def test_instances_cannot_read_the_data_directory(tmp_path):
         srv = OwleryServer(data_dir, tmp_path / "serve.log").start()
         try:
             lam = client(srv, "lambda", PRODUCER_KEY)
-            create(lam, "fn-isolation", handler="isolation",
-                   Environment={"Variables": {"PROBE_DATA_DIR": data_dir}})
-            out = lam.invoke(FunctionName="fn-isolation", Payload=b"{}")
-            probe = json.loads(out["Payload"].read())
+            probes = []
+            for name in ("fn-isolation", "fn-isolation-2"):
+                create(lam, name, handler="isolation",
+                       Environment={"Variables": {"PROBE_DATA_DIR": data_dir}})
+                out = lam.invoke(FunctionName=name, Payload=b"{}")
+                probes.append(json.loads(out["Payload"].read()))
         finally:
             srv.stop()
         if os.geteuid() == 0:
-            assert probe == {"uid": "65534", "state": "denied", "listing": "denied",
-                             "code": "readable", "tmp": "writable"}
-            assert "event=function_isolation_on user=nobody uid=65534" in srv.log()
+            uids = [int(probe.pop("uid")) for probe in probes]
+            # Each instance has a user id of its own, so none can read another's
+            # environment (its credentials) through /proc.
+            assert uids[0] != uids[1]
+            assert all(200000 <= uid < 200000 + 65536 for uid in uids)
+            for probe in probes:
+                assert probe == {"state": "denied", "listing": "denied", "code": "readable",
+                                 "tmp": "writable"}
+            assert "event=function_isolation_on first_uid=200000 gid=65534" in srv.log()
             assert oct(os.stat(data_dir).st_mode & 0o777) == "0o711"
             assert oct(os.stat(os.path.join(data_dir, "state.db")).st_mode & 0o777) == "0o600"
         else:
-            assert probe["uid"] == str(os.geteuid())
+            assert [probe["uid"] for probe in probes] == [str(os.geteuid())] * 2
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
