@@ -423,6 +423,7 @@ void athena_start_query_execution(aws_call *call)
     snprintf(job->output_location, output_len + 2, "%s%s", output,
              output[output_len - 1] == '/' ? "" : "/");
     atomic_init(&job->cancel_requested, false);
+    atomic_init(&job->timed_out, false);
 
     char submitted[32];
     snprintf(submitted, sizeof submitted, "%lld", (long long)owl_now_ms());

@@ -59,6 +59,9 @@ typedef struct athena_query_job {
     char *database; /* NULL when the context names none */
     char *output_location; /* ends with '/' */
     atomic_bool cancel_requested;
+    atomic_bool timed_out;   /* set with cancel_requested when the time limit passed */
+    int timeout_seconds;     /* the time limit, for the failure message */
+    int64_t started_ms;      /* monotonic time a worker took the job */
     struct athena_query_job *next;
 } athena_query_job;
 

@@ -788,9 +788,23 @@ void athena_query_run(athena_query_job *job, engine_db *db)
     free(clear_err);
 
     char quoted[1200];
+    if (run.failure && atomic_load(&job->timed_out)) {
+        free(run.failure);
+        run.failure = NULL;
+        athena_run_fail(&run, ATHENA_ERROR_USER,
+                        "EXCEEDED_TIME_LIMIT: Query exceeded the maximum execution time of %d "
+                        "seconds",
+                        job->timeout_seconds);
+    }
     if (!run.failure) {
         athena_query_mark_final(job->store, job->id, "SUCCEEDED", NULL, 0, stats.engine_ms,
                                 stats.bytes_scanned);
+    } else if (strncmp(run.failure, "EXCEEDED_TIME_LIMIT", 19) == 0) {
+        athena_query_mark_final(job->store, job->id, "FAILED", run.failure, run.category,
+                                stats.engine_ms, stats.bytes_scanned);
+        owl_log_warn("event=athena_query_timed_out query_execution_id=%s principal=%s "
+                     "timeout_seconds=%d",
+                     job->id, job->identity.arn, job->timeout_seconds);
     } else if (strncmp(run.failure, "USER_CANCELLED", 14) == 0 ||
                atomic_load(&job->cancel_requested)) {
         /* A stop can interrupt DuckDB in any step, and some steps report that

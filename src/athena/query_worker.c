@@ -10,6 +10,9 @@
  *   OWLERY_QUERY_MEMORY_LIMIT  DuckDB memory_limit of each worker, such as
  *                              "2GB" (default: physical memory divided by
  *                              twice the number of workers)
+ *   OWLERY_QUERY_TIMEOUT_SECONDS  time a query may run, 1-86400 (default
+ *                              1800, Athena's default DML timeout); a watchdog
+ *                              thread interrupts a query past it
  *
  * Stopping: a queued job leaves the queue; a running job gets its
  * cancel_requested flag and, while it is inside engine_query_run(),
@@ -18,17 +21,21 @@
 #include "athena/query.h"
 
 #include "common/log.h"
+#include "common/util.h"
 #include "engine/engine.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define QUERY_WORKERS_DEFAULT 2
 #define QUERY_WORKERS_MAX 64
 #define QUERY_QUEUE_DEFAULT 100
 #define QUERY_QUEUE_LIMIT 100000
+#define QUERY_TIMEOUT_DEFAULT 1800
+#define QUERY_TIMEOUT_MAX 86400
 
 typedef struct query_worker {
     pthread_t thread;
@@ -48,6 +55,10 @@ static int queue_max = QUERY_QUEUE_DEFAULT;
 static owl_store *pool_store;
 static bool pool_started, pool_stopping;
 static bool thread_started[QUERY_WORKERS_MAX];
+static int timeout_seconds = QUERY_TIMEOUT_DEFAULT;
+static pthread_t watchdog_thread;
+static pthread_cond_t watchdog_wake = PTHREAD_COND_INITIALIZER;
+static bool watchdog_started;
 
 void athena_query_job_free(athena_query_job *job)
 {
@@ -77,6 +88,8 @@ static void *worker_main(void *arg)
             queue_tail = NULL;
         queue_length--;
         worker->job = job;
+        job->timeout_seconds = timeout_seconds;
+        job->started_ms = owl_monotonic_ms();
         pthread_mutex_unlock(&pool_lock);
 
         athena_query_run(job, worker->db);
@@ -86,6 +99,32 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&pool_lock);
         athena_query_job_free(job);
     }
+    return NULL;
+}
+
+/* Interrupts, once a second, the queries that have run past the time limit. */
+static void *watchdog_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&pool_lock);
+    while (!pool_stopping) {
+        struct timespec wake;
+        clock_gettime(CLOCK_REALTIME, &wake);
+        wake.tv_sec += 1;
+        pthread_cond_timedwait(&watchdog_wake, &pool_lock, &wake);
+        int64_t now = owl_monotonic_ms();
+        for (int i = 0; i < worker_count; i++) {
+            athena_query_job *job = workers[i].job;
+            if (!job || atomic_load(&job->timed_out) ||
+                now - job->started_ms < (int64_t)job->timeout_seconds * 1000)
+                continue;
+            atomic_store(&job->timed_out, true);
+            atomic_store(&job->cancel_requested, true);
+            if (workers[i].in_engine)
+                engine_db_interrupt(workers[i].db);
+        }
+    }
+    pthread_mutex_unlock(&pool_lock);
     return NULL;
 }
 
@@ -128,6 +167,8 @@ static void pool_start(void)
     fail_orphans();
     worker_count = env_int("OWLERY_QUERY_WORKERS", QUERY_WORKERS_DEFAULT, 1, QUERY_WORKERS_MAX);
     queue_max = env_int("OWLERY_QUERY_QUEUE_MAX", QUERY_QUEUE_DEFAULT, 1, QUERY_QUEUE_LIMIT);
+    timeout_seconds = env_int("OWLERY_QUERY_TIMEOUT_SECONDS", QUERY_TIMEOUT_DEFAULT, 1,
+                              QUERY_TIMEOUT_MAX);
     char memory_limit[32];
     const char *configured = getenv("OWLERY_QUERY_MEMORY_LIMIT");
     if (configured && *configured) {
@@ -168,11 +209,15 @@ static void pool_start(void)
         }
         thread_started[i] = true;
     }
+    watchdog_started = pthread_create(&watchdog_thread, NULL, watchdog_main, NULL) == 0;
+    if (!watchdog_started)
+        owl_log_error("event=athena_watchdog_start_failed");
     pthread_mutex_lock(&pool_lock);
     pool_started = true;
     pthread_mutex_unlock(&pool_lock);
-    owl_log_info("event=athena_query_pool_started workers=%d queue_max=%d memory_limit=%s",
-                 worker_count, queue_max, memory_limit);
+    owl_log_info("event=athena_query_pool_started workers=%d queue_max=%d memory_limit=%s "
+                 "timeout_seconds=%d",
+                 worker_count, queue_max, memory_limit, timeout_seconds);
 }
 
 void athena_query_pool_init(owl_store *store)
@@ -204,9 +249,12 @@ void athena_service_stop(void)
             engine_db_interrupt(workers[i].db);
     }
     pthread_cond_broadcast(&pool_wake);
+    pthread_cond_signal(&watchdog_wake);
     pthread_mutex_unlock(&pool_lock);
     owl_log_info("event=athena_query_pool_stopping running=%d queued=%zu", running, queue_length);
 
+    if (watchdog_started)
+        pthread_join(watchdog_thread, NULL);
     for (int i = 0; i < worker_count; i++) {
         if (!thread_started[i])
             continue;

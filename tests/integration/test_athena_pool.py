@@ -84,3 +84,16 @@ def test_invalid_settings_fall_back_to_defaults(start_server):
     assert ('event=athena_setting_invalid name=OWLERY_QUERY_WORKERS value="many" expected=1-64 '
             'used=2') in log
     assert 'event=athena_setting_invalid name=OWLERY_QUERY_MEMORY_LIMIT value="lots"' in log
+
+
+def test_query_past_time_limit_fails(start_server):
+    server, athena = start_server(OWLERY_QUERY_TIMEOUT_SECONDS="1")
+    query_id = start_query(athena, ENDLESS)
+    execution = wait_state(athena, query_id, {"SUCCEEDED", "FAILED", "CANCELLED"}, timeout=30)
+    assert execution["Status"]["State"] == "FAILED"
+    assert execution["Status"]["StateChangeReason"] == (
+        "EXCEEDED_TIME_LIMIT: Query exceeded the maximum execution time of 1 seconds")
+    assert f"event=athena_query_timed_out query_execution_id={query_id}" in server.log()
+    # The worker is free again.
+    query_id = start_query(athena, "SELECT 1 AS one")
+    assert wait_state(athena, query_id, {"SUCCEEDED", "FAILED"})["Status"]["State"] == "SUCCEEDED"
