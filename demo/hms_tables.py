@@ -40,6 +40,7 @@ CREATED = 1700000000
 
 
 def load_client_module(gen_dir):
+    os.makedirs(gen_dir, exist_ok=True)
     subprocess.run(["thrift", "--gen", "py", "-out", gen_dir, IDL], check=True, timeout=60)
     sys.path.insert(0, gen_dir)
     from owlery_hms import ThriftHiveMetastore, ttypes

@@ -1158,6 +1158,22 @@ void athena_run_statement(athena_run *run, engine_stmt_kind kind, engine_query_s
         free(err);
         return;
     }
+    /* Tables and partitions live in S3: a local path would never be read. */
+    const char *bad_location = NULL;
+    if (d.stmt.location && strncmp(d.stmt.location, "s3://", 5) != 0)
+        bad_location = d.stmt.location;
+    for (size_t i = 0; !bad_location && i < d.stmt.partition_count; i++)
+        if (d.stmt.partitions[i].location &&
+            strncmp(d.stmt.partitions[i].location, "s3://", 5) != 0)
+            bad_location = d.stmt.partitions[i].location;
+    if (bad_location) {
+        athena_run_fail(run, ATHENA_ERROR_USER,
+                        "INVALID_INPUT: location %.1024s is not an S3 location of the form "
+                        "s3://bucket/prefix/",
+                        bad_location);
+        engine_ddl_stmt_free(&d.stmt);
+        return;
+    }
     d.catalog = d.stmt.catalog ? d.stmt.catalog : run->job->catalog;
     d.database = d.stmt.database ? d.stmt.database
                  : run->job->database ? run->job->database : "default";

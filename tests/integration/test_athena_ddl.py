@@ -464,6 +464,13 @@ def test_alter_table_columns_location_properties(ath, server):
     ok(ath, "ALTER TABLE sales.orders SET LOCATION 's3://athena-test/orders2/'")
     ok(ath, "ALTER TABLE sales.orders SET TBLPROPERTIES ('owner'='ops', 'tier'='gold')")
     ok(ath, "MSCK REPAIR TABLE sales.orders")
+    # Locations outside S3 would never be read; they are refused as CREATE refuses them.
+    error = failed(ath, "ALTER TABLE sales.orders SET LOCATION 'file:///etc/'")
+    assert error["ErrorMessage"] == ("INVALID_INPUT: location file:///etc/ is not an S3 location "
+                                     "of the form s3://bucket/prefix/")
+    error = failed(ath, "ALTER TABLE sales.orders ADD PARTITION (dt='x') LOCATION '/tmp/'")
+    assert error["ErrorMessage"] == ("INVALID_INPUT: location /tmp/ is not an S3 location of the "
+                                     "form s3://bucket/prefix/")
 
     rows, _, _ = ok(ath, "SHOW COLUMNS IN sales.orders")
     assert rows == [["id                  "], ["amount              "], ["note                "],
