@@ -19,10 +19,10 @@
 #   - large: BENCH_QUERY_LARGE_ROWS rows of the Parquet file, every page.
 #   - pruned: count(*) of one partition of tables with 10,000 and 100,000
 #     partitions (BENCH_QUERY_PARTITIONS), registered by add_partitions.
-#     The connector returns 1,000 partitions a page and its 64 KiB spill
-#     threshold sends every page through S3; owlery fetches every page and
-#     prunes afterwards, so the time per partition shows whether listing
-#     stays linear.
+#     owlery sends the WHERE clause's partition filter to the metastore
+#     (getPartitions), so only the matching partition comes back; the
+#     time at 10,000 and 100,000 partitions shows that the query no longer
+#     depends on the table's partition count.
 # Each comparison alternates BENCH_QUERY_ROUNDS rounds of BENCH_QUERY_RUNS
 # runs on each side (owlery first) and reports the median of the runs and
 # the median of the per-round ratios. Both sides must return the same

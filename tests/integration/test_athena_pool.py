@@ -10,7 +10,7 @@ import pytest
 from conftest import PRODUCER, PRODUCER_KEY, OwleryServer, client, create_account
 
 RESULTS = "s3://query-results/pool/"
-ENDLESS = "SELECT count(*) AS n FROM range(10000000000)"
+ENDLESS = "SELECT sum(a.range * b.range) AS n FROM range(1000000) a, range(1000000) b"
 
 
 @pytest.fixture

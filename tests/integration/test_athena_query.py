@@ -301,7 +301,7 @@ def test_no_output_location_rejected(producer):
 
 def test_stop_long_query_cancels(producer):
     query_id = producer.start_query_execution(
-        QueryString="SELECT count(*) FROM range(10000000000)",
+        QueryString="SELECT sum(a.range * b.range) FROM range(1000000) a, range(1000000) b",
         ResultConfiguration={"OutputLocation": RESULTS})["QueryExecutionId"]
     deadline = time.time() + 10
     while producer.get_query_execution(QueryExecutionId=query_id)["QueryExecution"][
@@ -419,7 +419,7 @@ def test_start_needs_athena_action(server):
 
 def test_running_query_fails_after_kill(server, producer):
     query_id = producer.start_query_execution(
-        QueryString="SELECT count(*) FROM range(10000000000)",
+        QueryString="SELECT sum(a.range * b.range) FROM range(1000000) a, range(1000000) b",
         ResultConfiguration={"OutputLocation": RESULTS})["QueryExecutionId"]
     deadline = time.time() + 10
     while producer.get_query_execution(QueryExecutionId=query_id)["QueryExecution"][
