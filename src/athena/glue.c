@@ -194,10 +194,14 @@ static const glue_permission *glue_permission_find(const char *api_name)
 typedef struct glue_names {
     char database[256];
     char table[256];
+    bool too_long; /* a name of 256 characters or more: refused, never authorized as "*" */
 } glue_names;
 
-static void glue_name_set(char *out, size_t outlen, const char *name, size_t len)
+static void glue_name_set(glue_names *names, char *out, size_t outlen, const char *name,
+                          size_t len)
 {
+    if (name && len >= outlen)
+        names->too_long = true;
     if (!name || len == 0 || len >= outlen) {
         snprintf(out, outlen, "*");
         return;
@@ -208,7 +212,8 @@ static void glue_name_set(char *out, size_t outlen, const char *name, size_t len
 }
 
 /* Reads string field id of a TJSONProtocol struct into out ("*" when absent or undecodable). */
-static void glue_struct_name(json_t *tjson, int16_t id, char *out, size_t outlen)
+static void glue_struct_name(glue_names *names, json_t *tjson, int16_t id, char *out,
+                             size_t outlen)
 {
     thrift_value *value = NULL;
     thrift_error error = {{0}};
@@ -218,7 +223,7 @@ static void glue_struct_name(json_t *tjson, int16_t id, char *out, size_t outlen
         thrift_decode_struct(THRIFT_PROTOCOL_JSON, json_string_value(tjson),
                              json_string_length(tjson), NULL, NULL, &value, &error))
         name = thrift_struct_get_string(value, id, &len);
-    glue_name_set(out, outlen, name, len);
+    glue_name_set(names, out, outlen, name, len);
     thrift_value_free(value);
 }
 
@@ -243,22 +248,26 @@ static void glue_request_names(json_t *request, json_t *item, glue_names *names)
     json_t *table = json_object_get(request, "tableName");
     if (!json_is_string(db))
         db = json_object_get(request, "name"); /* createDatabase */
-    glue_name_set(names->database, sizeof names->database, json_string_value(db),
+    names->too_long = false;
+    glue_name_set(names, names->database, sizeof names->database, json_string_value(db),
                   json_is_string(db) ? json_string_length(db) : 0);
-    glue_name_set(names->table, sizeof names->table, json_string_value(table),
+    glue_name_set(names, names->table, sizeof names->table, json_string_value(table),
                   json_is_string(table) ? json_string_length(table) : 0);
     if (strcmp(names->database, "*") != 0)
         return;
 
     json_t *desc;
     if ((desc = json_object_get(request, "dbDesc"))) {
-        glue_struct_name(desc, GLUE_DATABASE_NAME, names->database, sizeof names->database);
+        glue_struct_name(names, desc, GLUE_DATABASE_NAME, names->database,
+                         sizeof names->database);
     } else if ((desc = json_object_get(request, "tableDesc"))) {
-        glue_struct_name(desc, GLUE_TABLE_DB_NAME, names->database, sizeof names->database);
-        glue_struct_name(desc, GLUE_TABLE_NAME, names->table, sizeof names->table);
+        glue_struct_name(names, desc, GLUE_TABLE_DB_NAME, names->database,
+                         sizeof names->database);
+        glue_struct_name(names, desc, GLUE_TABLE_NAME, names->table, sizeof names->table);
     } else if ((desc = item ? item : json_object_get(request, "partitionDesc"))) {
-        glue_struct_name(desc, GLUE_PARTITION_DB_NAME, names->database, sizeof names->database);
-        glue_struct_name(desc, GLUE_PARTITION_TABLE_NAME, names->table, sizeof names->table);
+        glue_struct_name(names, desc, GLUE_PARTITION_DB_NAME, names->database,
+                         sizeof names->database);
+        glue_struct_name(names, desc, GLUE_PARTITION_TABLE_NAME, names->table, sizeof names->table);
     }
 }
 
@@ -277,6 +286,12 @@ static bool glue_authorize_arn(aws_call *call, const athena_catalog *catalog, co
 static bool glue_authorize_names(aws_call *call, const athena_catalog *catalog,
                                  const glue_permission *permission, const glue_names *names)
 {
+    if (names->too_long) {
+        athena_error_invalid(call, "Database and table names of data catalog %s are at most "
+                                   "255 characters",
+                             catalog->name);
+        return false;
+    }
     owl_buf arn = OWL_BUF_INIT;
     owl_buf_printf(&arn, "arn:aws:glue:%s:%s:catalog", catalog->region, catalog->account_id);
     bool ok = glue_authorize_arn(call, catalog, permission->action, arn.data);
@@ -309,7 +324,7 @@ bool athena_glue_authorize(aws_call *call, const athena_catalog *catalog, const 
     json_t *items = json_object_get(api_request, "partitionDescs");
     if (strcmp(api_name, "addPartitions") == 0 && json_array_size(items) > 0) {
         /* Each partition names its own table: check every distinct one. */
-        glue_names previous = {"", ""};
+        glue_names previous = {"", "", false};
         size_t i;
         json_t *item;
         json_array_foreach(items, i, item) {

@@ -254,6 +254,17 @@ def test_select_missing_table_fails(server, glue):
         "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.sales.nope' does not exist")
 
 
+def test_overlong_database_name_refused(server, glue):
+    # Glue names are at most 255 characters; a longer one is never
+    # authorized as if it named every database.
+    name = "d" * 300
+    execution = run(athena(server), f"CREATE DATABASE {name}", output=RESULTS, **CONTEXT)
+    assert execution["Status"]["State"] == "FAILED"
+    assert execution["Status"]["StateChangeReason"] == (
+        "HIVE_METASTORE_ERROR: Database and table names of data catalog AwsDataCatalog are at "
+        "most 255 characters")
+
+
 # ---------------------------------------------------------------------------
 # Authorization on Glue resources
 # ---------------------------------------------------------------------------
