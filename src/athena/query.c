@@ -249,13 +249,7 @@ static bool body_object(aws_call *call, json_t *body, const char *key, json_t **
     return true;
 }
 
-/*
- * Replaces each ? placeholder of sql (outside string literals, quoted
- * identifiers and comments) by the next of parameters, as text. Returns
- * the number of placeholders found; out holds the result only when it
- * equals the number of parameters.
- */
-static size_t bind_parameters(const char *sql, json_t *parameters, owl_buf *out)
+size_t athena_bind_parameters(const char *sql, json_t *parameters, owl_buf *out)
 {
     size_t count = 0, available = json_array_size(parameters);
     for (const char *p = sql; *p; p++) {
@@ -353,7 +347,7 @@ void athena_start_query_execution(aws_call *call)
     if (!execution_parameters(call, body, &parameters))
         goto out;
     if (parameters) {
-        size_t placeholders = bind_parameters(query, parameters, &bound);
+        size_t placeholders = athena_bind_parameters(query, parameters, &bound);
         if (placeholders != json_array_size(parameters)) {
             athena_error_invalid(call, "The query has %zu parameter placeholders (?) but "
                                        "executionParameters has %zu values",

@@ -291,6 +291,15 @@ void athena_query_mark_final(owl_store *store, const char *id, const char *state
                              const char *reason, int error_category, int64_t engine_ms,
                              uint64_t scanned_bytes);
 
+/*
+ * Replaces each ? placeholder of sql (outside string literals, quoted
+ * identifiers and comments) by the next string of the JSON array
+ * parameters, as text (ExecutionParameters). Returns the number of
+ * placeholders found; out holds the result only when that equals the
+ * number of parameters. sql is untrusted text of any length; fuzzed.
+ */
+size_t athena_bind_parameters(const char *sql, json_t *parameters, owl_buf *out);
+
 void athena_start_query_execution(aws_call *call);
 void athena_get_query_execution(aws_call *call);
 void athena_batch_get_query_execution(aws_call *call);
