@@ -106,6 +106,13 @@ typedef struct athena_run {
 /* Runs job on db and records its final state. */
 void athena_query_run(athena_query_job *job, struct engine_db *db);
 
+/*
+ * Writes to out the local path DATA_DIR/athena-results/<query id><suffix>
+ * for the run's temporary files, creating the folder, which a fresh data
+ * directory lacks until its first statement.
+ */
+void athena_run_local_path(athena_run *run, const char *suffix, owl_buf *out);
+
 /* Records the first failure of the run; later ones are dropped. */
 void athena_run_fail(athena_run *run, int category, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

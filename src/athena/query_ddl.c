@@ -493,12 +493,8 @@ static bool write_local(athena_run *run, const char *path, const char *text, siz
 bool athena_ddl_put_result(athena_run *run, const char *extension, const char *text,
                              size_t len, json_t *columns)
 {
-    const char *data_dir = owl_store_data_dir(run->job->store);
-    owl_buf dir = OWL_BUF_INIT, path = OWL_BUF_INIT, metadata = OWL_BUF_INIT, uri = OWL_BUF_INIT;
-    owl_buf_printf(&dir, "%s/athena-results", data_dir);
-    if (mkdir(dir.data, 0700) != 0 && errno != EEXIST)
-        owl_log_warn("event=athena_results_dir_failed path=%s errno=%d", dir.data, errno);
-    owl_buf_printf(&path, "%s/%s%s", dir.data, run->job->id, extension);
+    owl_buf path = OWL_BUF_INIT, metadata = OWL_BUF_INIT, uri = OWL_BUF_INIT;
+    athena_run_local_path(run, extension, &path);
     owl_buf_printf(&metadata, "%s.metadata", path.data);
 
     json_t *doc = json_pack("{s:i, s:O}", "version", 1, "columns", columns);
@@ -515,7 +511,6 @@ bool athena_ddl_put_result(athena_run *run, const char *extension, const char *t
                                      "the query result");
     unlink(path.data);
     unlink(metadata.data);
-    owl_buf_free(&dir);
     owl_buf_free(&path);
     owl_buf_free(&metadata);
     owl_buf_free(&uri);

@@ -674,16 +674,21 @@ bool athena_run_put_object(athena_run *run, const char *path, const char *uri, c
     return ok;
 }
 
+void athena_run_local_path(athena_run *run, const char *suffix, owl_buf *out)
+{
+    owl_buf_printf(out, "%s/athena-results", owl_store_data_dir(run->job->store));
+    if (mkdir(out->data, 0700) != 0 && errno != EEXIST)
+        owl_log_warn("event=athena_results_dir_failed query_execution_id=%s path=%s error=\"%s\"",
+                     run->job->id, out->data, strerror(errno));
+    owl_buf_printf(out, "/%s%s", run->job->id, suffix);
+}
+
 /* Runs the SELECT into temporary CSV files and stores them; false after athena_run_fail(). */
 static bool execute(athena_run *run, engine_query_stats *stats)
 {
-    const char *data_dir = owl_store_data_dir(run->job->store);
-    owl_buf dir = OWL_BUF_INIT, csv = OWL_BUF_INIT, metadata = OWL_BUF_INIT;
-    owl_buf_printf(&dir, "%s/athena-results", data_dir);
-    owl_buf_printf(&csv, "%s/%s.csv", dir.data, run->job->id);
-    owl_buf_printf(&metadata, "%s/%s.csv.metadata", dir.data, run->job->id);
-    if (mkdir(dir.data, 0700) != 0 && errno != EEXIST)
-        owl_log_warn("event=athena_results_dir_failed path=%s errno=%d", dir.data, errno);
+    owl_buf csv = OWL_BUF_INIT, metadata = OWL_BUF_INIT;
+    athena_run_local_path(run, ".csv", &csv);
+    owl_buf_printf(&metadata, "%s.metadata", csv.data);
 
     bool ok = false;
     char *err = NULL;
@@ -720,7 +725,6 @@ static bool execute(athena_run *run, engine_query_stats *stats)
     }
     unlink(csv.data);
     unlink(metadata.data);
-    owl_buf_free(&dir);
     owl_buf_free(&csv);
     owl_buf_free(&metadata);
     return ok;

@@ -16,18 +16,15 @@
  */
 #include "athena/query.h"
 
-#include "common/log.h"
 #include "common/util.h"
 #include "s3/internal_read.h"
 #include "thrift/protocol.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* Partitions per addPartitions call. */
@@ -183,13 +180,8 @@ typedef struct write_target {
 /* Writes the rows of select to a Parquet object at uri; false after athena_run_fail(). */
 static bool write_parquet(athena_ddl *d, const char *select, const char *uri, uint64_t *rows)
 {
-    const char *data_dir = owl_store_data_dir(d->run->job->store);
     owl_buf path = OWL_BUF_INIT;
-    owl_buf_printf(&path, "%s/athena-results", data_dir);
-    /* A CTAS can be the first statement a fresh data directory sees. */
-    if (mkdir(path.data, 0700) != 0 && errno != EEXIST)
-        owl_log_warn("event=athena_results_dir_failed path=%s errno=%d", path.data, errno);
-    owl_buf_printf(&path, "/%s.parquet", d->run->job->id);
+    athena_run_local_path(d->run, ".parquet", &path);
     engine_query_options options = {.default_catalog = d->run->job->catalog,
                                     .default_database = d->run->job->database};
     char *err = NULL;
