@@ -407,7 +407,10 @@ void athena_start_query_execution(aws_call *call)
     snprintf(job->region, sizeof job->region, "%s", call->region);
     snprintf(job->request_id, sizeof job->request_id, "%s", call->req->request_id);
     snprintf(job->remote_addr, sizeof job->remote_addr, "%s", call->req->remote_addr);
-    job->sql = athena_strdup(parameters ? (bound.data ? bound.data : "") : query);
+    if (parameters)
+        job->sql = athena_strdup(bound.data ? bound.data : "");
+    else
+        job->sql = athena_strdup(query);
     job->catalog = athena_strdup(catalog ? catalog : ATHENA_DEFAULT_CATALOG);
     job->database = database ? athena_strdup(database) : NULL;
     size_t output_len = strlen(output);

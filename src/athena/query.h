@@ -302,8 +302,8 @@ void athena_query_mark_final(owl_store *store, const char *id, const char *state
  * Replaces each ? placeholder of sql (outside string literals, quoted
  * identifiers and comments) by the next string of the JSON array
  * parameters, as text (ExecutionParameters). Returns the number of
- * placeholders found; out holds the result only when that equals the
- * number of parameters. sql is untrusted text of any length; fuzzed.
+ * placeholders found. The result in out is complete only when that number
+ * equals the number of parameters. sql is untrusted text of any length.
  */
 size_t athena_bind_parameters(const char *sql, json_t *parameters, owl_buf *out);
 

@@ -145,10 +145,10 @@ static struct {
 #define INSTANCE_UID_COUNT 65536u
 
 /*
- * Returns the user id for a new instance: one of INSTANCE_UID_COUNT ids
- * from INSTANCE_UID_BASE that no account on the system uses, in turn, so
- * instances running at the same time never share one and cannot read each
- * other's environment (credentials) through /proc.
+ * Returns the user id for a new instance: the next of INSTANCE_UID_COUNT
+ * ids from INSTANCE_UID_BASE that no account on the system uses. Instances
+ * running at the same time never share one, so none can read another's
+ * environment (its credentials) through /proc.
  */
 static uid_t next_instance_uid(void)
 {

@@ -49,7 +49,8 @@ static void test_show_databases_and_tables(void) {
     engine_ddl_stmt_free(&s);
 
     CHECK(parse("SHOW TABLES", &s));
-    CHECK(s.database == NULL && s.pattern == NULL);
+    CHECK(s.database == NULL);
+    CHECK(s.pattern == NULL);
     engine_ddl_stmt_free(&s);
 }
 
@@ -85,11 +86,13 @@ static void test_show_table_forms(void) {
 
     CHECK(parse("DESCRIBE FORMATTED sales.orders", &s));
     CHECK_INT(s.op, ENGINE_DDL_DESCRIBE);
-    CHECK(s.formatted && !s.extended);
+    CHECK(s.formatted);
+    CHECK(!s.extended);
     engine_ddl_stmt_free(&s);
 
     CHECK(parse("desc extended orders", &s));
-    CHECK(s.extended && !s.formatted);
+    CHECK(s.extended);
+    CHECK(!s.formatted);
     engine_ddl_stmt_free(&s);
 }
 
@@ -112,11 +115,13 @@ static void test_databases(void) {
 
     CHECK(parse("DROP SCHEMA IF EXISTS analytics CASCADE", &s));
     CHECK_INT(s.op, ENGINE_DDL_DROP_DATABASE);
-    CHECK(s.if_exists && s.cascade);
+    CHECK(s.if_exists);
+    CHECK(s.cascade);
     engine_ddl_stmt_free(&s);
 
     CHECK(parse("DROP DATABASE analytics RESTRICT", &s));
-    CHECK(!s.if_exists && !s.cascade);
+    CHECK(!s.if_exists);
+    CHECK(!s.cascade);
     engine_ddl_stmt_free(&s);
 
     CHECK(parse("DROP TABLE IF EXISTS `analytics`.`t1`", &s));
@@ -200,7 +205,8 @@ static void test_ctas_and_insert(void) {
     engine_ddl_stmt s;
     CHECK(parse(sql, &s));
     CHECK_INT(s.op, ENGINE_DDL_CTAS);
-    CHECK(s.if_not_exists && !s.with_no_data);
+    CHECK(s.if_not_exists);
+    CHECK(!s.with_no_data);
     CHECK_STR(s.database, "sales");
     CHECK_STR(s.table, "summary");
     CHECK_INT(s.property_count, 4);
